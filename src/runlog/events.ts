@@ -1,0 +1,123 @@
+// The run-log contract (DESIGN §7). This zod schema is the source; schemas/run-log.schema.json is generated from it.
+import { z } from "zod";
+
+export const TASK_STATUSES = ["done", "failed", "timeout", "cancelled", "skipped"] as const;
+export const RUN_STATUSES = ["succeeded", "failed", "cancelled", "budget_exceeded", "timeout"] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+const base = {
+  v: z.literal(1),
+  ts: z.iso.datetime(),
+  runId: z.string().min(1),
+  seq: z.number().int().nonnegative(),
+};
+const index = z.number().int().nonnegative();
+const usd = z.number().nonnegative();
+
+export const tokensSchema = z.object({
+  input: z.number().int().nonnegative(),
+  output: z.number().int().nonnegative(),
+  cacheRead: z.number().int().nonnegative(),
+  cacheWrite: z.number().int().nonnegative(),
+});
+export type Tokens = z.infer<typeof tokensSchema>;
+
+export const triggerSchema = z.object({
+  kind: z.string().min(1), // cli | comment | label | review | retry
+  actor: z.string().min(1),
+  url: z.string().optional(),
+});
+
+export const runStartedSchema = z.object({
+  ...base,
+  type: z.literal("run.started"),
+  playbook: z.string(),
+  repo: z.string(),
+  baseRef: z.string(),
+  branch: z.string(),
+  agent: z.string(),
+  model: z.string().optional(),
+  trigger: triggerSchema,
+  tasksTotal: z.number().int().nonnegative(),
+});
+export const taskStartedSchema = z.object({ ...base, type: z.literal("task.started"), index, text: z.string() });
+export const agentMessageSchema = z.object({
+  ...base,
+  type: z.literal("agent.message"),
+  index,
+  role: z.string(),
+  text: z.string(),
+});
+export const agentToolSchema = z.object({
+  ...base,
+  type: z.literal("agent.tool"),
+  index,
+  name: z.string(),
+  input: z.string().optional(),
+});
+export const agentUsageSchema = z.object({
+  ...base,
+  type: z.literal("agent.usage"),
+  index,
+  inputTokens: z.number().int().nonnegative(),
+  outputTokens: z.number().int().nonnegative(),
+  cacheReadTokens: z.number().int().nonnegative(),
+  cacheWriteTokens: z.number().int().nonnegative(),
+  costUsd: usd,
+});
+export const taskVerifySchema = z.object({
+  ...base,
+  type: z.literal("task.verify"),
+  index,
+  command: z.string(),
+  exitCode: z.number().int().nullable(),
+  durationMs: z.number().nonnegative(),
+  outputTail: z.string(),
+});
+export const taskCommittedSchema = z.object({
+  ...base,
+  type: z.literal("task.committed"),
+  index,
+  sha: z.string().regex(/^[0-9a-f]{40,64}$/),
+  filesChanged: z.number().int().nonnegative(),
+});
+export const taskFinishedSchema = z.object({
+  ...base,
+  type: z.literal("task.finished"),
+  index,
+  status: z.enum(TASK_STATUSES),
+  durationMs: z.number().nonnegative(),
+  costUsd: usd,
+  error: z.string().optional(),
+});
+export const runFinishedSchema = z.object({
+  ...base,
+  type: z.literal("run.finished"),
+  status: z.enum(RUN_STATUSES),
+  tasksDone: z.number().int().nonnegative(),
+  tasksTotal: z.number().int().nonnegative(),
+  costUsd: usd,
+  tokens: tokensSchema,
+  durationMs: z.number().nonnegative(),
+  prUrl: z.string().optional(),
+  error: z.string().optional(),
+});
+
+export const runEventSchema = z.discriminatedUnion("type", [
+  runStartedSchema,
+  taskStartedSchema,
+  agentMessageSchema,
+  agentToolSchema,
+  agentUsageSchema,
+  taskVerifySchema,
+  taskCommittedSchema,
+  taskFinishedSchema,
+  runFinishedSchema,
+]);
+
+export type RunEvent = z.infer<typeof runEventSchema>;
+export type RunEventType = RunEvent["type"];
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+/** What a producer hands to the writer: the writer stamps v, ts, runId and seq. */
+export type RunEventInput = DistributiveOmit<RunEvent, "v" | "ts" | "runId" | "seq">;
