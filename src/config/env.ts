@@ -1,0 +1,112 @@
+// Process environment (DESIGN §10), validated once at start-up. Empty variables count as unset.
+import { isAbsolute, resolve } from "node:path";
+import { z } from "zod";
+
+export interface EnvConfig {
+  redisUrl: string;
+  /** Absolute. */
+  dataDir: string;
+  /** Runs per worker process. */
+  concurrency: number;
+  /** Base URL for links, without a trailing slash. */
+  publicUrl?: string;
+  logSigningKey?: string;
+  gheHost?: string;
+  gheProtocol: "http" | "https";
+  /** `github.com`, or the GHE host. */
+  githubHost: string;
+  /** `{protocol}://{host}/{owner}/{repo}.git`: the remote git talks to (never carries a token). */
+  gitRemoteUrl(owner: string, repo: string): string;
+}
+
+const HOST_RE = /^[A-Za-z0-9.-]+(?::\d{1,5})?$/;
+const OWNER_RE = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
+const REPO_RE = /^[A-Za-z0-9._-]{1,100}$/;
+
+const fields = {
+  REDIS_URL: z
+    .string()
+    .default("redis://127.0.0.1:6379")
+    .refine((v) => /^rediss?:\/\/\S+$/.test(v) && canParseUrl(v), {
+      message: "must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379",
+    }),
+  MAESTRO_DATA_DIR: z.string().default("./.maestro"),
+  MAESTRO_CONCURRENCY: z
+    .string()
+    .default("2")
+    .refine((v) => /^\d+$/.test(v.trim()) && Number(v) >= 1 && Number(v) <= 64, {
+      message: "must be a whole number from 1 to 64 (runs per worker process), e.g. 2",
+    }),
+  MAESTRO_PUBLIC_URL: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || (/^https?:\/\//.test(v) && canParseUrl(v)), {
+      message: "must be an http:// or https:// URL where this app is reachable, e.g. https://maestro.example.com",
+    }),
+  MAESTRO_LOG_SIGNING_KEY: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || v.length >= 16, {
+      message: "must be at least 16 characters; generate one with: openssl rand -hex 32",
+    }),
+  GHE_HOST: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || HOST_RE.test(v), {
+      message: "must be a host name with an optional port and no protocol or path, e.g. github.example.com",
+    }),
+  GHE_PROTOCOL: z.enum(["http", "https"], { message: 'must be "http" or "https"' }).default("https"),
+};
+const envSchema = z.object(fields);
+type VarName = keyof typeof fields;
+
+export function loadEnvConfig(env: NodeJS.ProcessEnv): EnvConfig {
+  const input: Partial<Record<VarName, string>> = {};
+  for (const name of Object.keys(fields) as VarName[]) {
+    const v = env[name]?.trim();
+    if (v !== undefined && v !== "") input[name] = v;
+  }
+  const r = envSchema.safeParse(input);
+  if (!r.success) {
+    const lines = r.error.issues.map((i) => {
+      const name = String(i.path[0]);
+      const got = input[name as VarName];
+      const shown = got === undefined ? "" : `, got ${JSON.stringify(name === "MAESTRO_LOG_SIGNING_KEY" ? "…" : got)}`;
+      return `- ${name} ${i.message}${shown}. Fix it or unset it to use the default.`;
+    });
+    throw new Error(`Invalid environment:\n${lines.join("\n")}`);
+  }
+  const e = r.data;
+  const gheHost = e.GHE_HOST;
+  const githubHost = gheHost ?? "github.com";
+  const gheProtocol = e.GHE_PROTOCOL;
+  // github.com is always https; GHE_PROTOCOL only applies to a GHE host (as in Probot).
+  const protocol = gheHost ? gheProtocol : "https";
+  const config: EnvConfig = {
+    redisUrl: e.REDIS_URL,
+    dataDir: isAbsolute(e.MAESTRO_DATA_DIR) ? resolve(e.MAESTRO_DATA_DIR) : resolve(process.cwd(), e.MAESTRO_DATA_DIR),
+    concurrency: Number(e.MAESTRO_CONCURRENCY),
+    gheProtocol,
+    githubHost,
+    gitRemoteUrl(owner: string, repo: string): string {
+      if (!OWNER_RE.test(owner)) throw new Error(`Invalid repository owner ${JSON.stringify(owner)}: expected a GitHub login.`);
+      if (!REPO_RE.test(repo) || repo === "." || repo === "..") {
+        throw new Error(`Invalid repository name ${JSON.stringify(repo)}: expected letters, digits, '.', '_' or '-'.`);
+      }
+      return `${protocol}://${githubHost}/${owner}/${repo}.git`;
+    },
+  };
+  if (e.MAESTRO_PUBLIC_URL !== undefined) config.publicUrl = e.MAESTRO_PUBLIC_URL.replace(/\/+$/, "");
+  if (e.MAESTRO_LOG_SIGNING_KEY !== undefined) config.logSigningKey = e.MAESTRO_LOG_SIGNING_KEY;
+  if (gheHost !== undefined) config.gheHost = gheHost;
+  return config;
+}
+
+function canParseUrl(v: string): boolean {
+  try {
+    new URL(v);
+    return true;
+  } catch {
+    return false;
+  }
+}
