@@ -62,6 +62,8 @@ export interface AgentRunOptions {
   agentCommand?: string;
   /** Binary override (MAESTRO_<AGENT>_BIN); defaults to the name on PATH. */
   bin?: string;
+  /** Time between SIGTERM and SIGKILL to the agent's process group on timeout/cancel. Default 3000 ms. */
+  killGraceMs?: number;
 }
 
 export interface AgentInvocation {

@@ -1,0 +1,24 @@
+// OpenCode headless: `opencode run --format json [--model provider/model]`. `run` appends piped stdin to its
+// message, so the prompt goes on stdin and argv carries no message. No turn-limit or system-prompt flag: maxTurns
+// is not applied and the system prompt is put before the task prompt.
+import { resolveAgentBin } from "./bin.js";
+import { promptWithSystem } from "./codex.js";
+import { createOpenCodeStreamParser } from "./parsers/opencode-stream.js";
+import { runAgentProcess } from "./run-agent.js";
+import type { AgentAdapter, AgentInvocation, AgentResult, AgentRunOptions } from "./types.js";
+
+export const openCodeAdapter: AgentAdapter = {
+  name: "opencode",
+  buildInvocation(opts: AgentRunOptions): AgentInvocation {
+    const args = ["run", "--format", "json"];
+    if (opts.model) args.push("--model", opts.model);
+    return { command: opts.bin ?? resolveAgentBin("opencode", opts.baseEnv), args, stdin: promptWithSystem(opts) };
+  },
+  run(opts: AgentRunOptions): Promise<AgentResult> {
+    const parser = createOpenCodeStreamParser({
+      ...(opts.model ? { model: opts.model } : {}),
+      ...(opts.pricing ? { pricing: opts.pricing } : {}),
+    });
+    return runAgentProcess("opencode", openCodeAdapter.buildInvocation(opts), parser, opts);
+  },
+};

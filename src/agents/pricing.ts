@@ -1,0 +1,100 @@
+// Token prices, so a cost cap can act on CLIs that report tokens but no dollars (and on Claude Code before its result line).
+import type { ModelPrice, PricingTable, Usage } from "./types.js";
+
+/**
+ * USD per million tokens, from the vendors' public price pages as of 2025-11 (standard tier, ≤200k-token prompts).
+ * `cacheRead` = cached input; `cacheWrite` = Anthropic's 5-minute cache write. Repo config `pricing:` overrides/extends.
+ */
+export const DEFAULT_PRICING: PricingTable = {
+  // Anthropic
+  "claude-opus-4-5": { input: 5, output: 25, cacheRead: 0.5, cacheWrite: 6.25 },
+  "claude-opus-4-1": { input: 15, output: 75, cacheRead: 1.5, cacheWrite: 18.75 },
+  "claude-opus-4": { input: 15, output: 75, cacheRead: 1.5, cacheWrite: 18.75 },
+  "claude-sonnet-4-5": { input: 3, output: 15, cacheRead: 0.3, cacheWrite: 3.75 },
+  "claude-sonnet-4": { input: 3, output: 15, cacheRead: 0.3, cacheWrite: 3.75 },
+  "claude-3-7-sonnet": { input: 3, output: 15, cacheRead: 0.3, cacheWrite: 3.75 },
+  "claude-haiku-4-5": { input: 1, output: 5, cacheRead: 0.1, cacheWrite: 1.25 },
+  "claude-3-5-haiku": { input: 0.8, output: 4, cacheRead: 0.08, cacheWrite: 1 },
+  // OpenAI
+  "gpt-5": { input: 1.25, output: 10, cacheRead: 0.125 },
+  "gpt-5-codex": { input: 1.25, output: 10, cacheRead: 0.125 },
+  "gpt-5-mini": { input: 0.25, output: 2, cacheRead: 0.025 },
+  "gpt-5-nano": { input: 0.05, output: 0.4, cacheRead: 0.005 },
+  "gpt-4.1": { input: 2, output: 8, cacheRead: 0.5 },
+  "gpt-4.1-mini": { input: 0.4, output: 1.6, cacheRead: 0.1 },
+  "gpt-4.1-nano": { input: 0.1, output: 0.4, cacheRead: 0.025 },
+  o3: { input: 2, output: 8, cacheRead: 0.5 },
+  "o4-mini": { input: 1.1, output: 4.4, cacheRead: 0.275 },
+  // Google
+  "gemini-2.5-pro": { input: 1.25, output: 10, cacheRead: 0.125 },
+  "gemini-2.5-flash": { input: 0.3, output: 2.5, cacheRead: 0.03 },
+  "gemini-2.5-flash-lite": { input: 0.1, output: 0.4, cacheRead: 0.01 },
+};
+
+export interface ResolvedPrice {
+  /** The table key that matched. */
+  key: string;
+  price: ModelPrice;
+}
+
+/**
+ * Finds the price of `model`: exact key, else the longest key that is a prefix of it at a `-`/`.`/`@` boundary
+ * ("claude-sonnet-4-5-20250929" → "claude-sonnet-4-5"). A provider prefix ("anthropic/…", "models/…") is ignored.
+ */
+export function resolvePrice(model: string | undefined, table: PricingTable = DEFAULT_PRICING): ResolvedPrice | undefined {
+  if (!model) return undefined;
+  const candidates = [model, model.includes("/") ? model.slice(model.lastIndexOf("/") + 1) : undefined].filter(
+    (m): m is string => m !== undefined && m.length > 0,
+  );
+  for (const name of candidates) {
+    const exact = table[name];
+    if (exact) return { key: name, price: exact };
+  }
+  for (const name of candidates) {
+    let best: string | undefined;
+    for (const key of Object.keys(table)) {
+      if (!name.startsWith(key)) continue;
+      const next = name.charAt(key.length);
+      if (next !== "-" && next !== "." && next !== "@" && next !== ":") continue;
+      if (best === undefined || key.length > best.length) best = key;
+    }
+    if (best !== undefined) return { key: best, price: table[best]! };
+  }
+  return undefined;
+}
+
+export type TokenCounts = Pick<Usage, "inputTokens" | "outputTokens" | "cacheReadTokens" | "cacheWriteTokens">;
+
+export interface CostResult {
+  costUsd: number;
+  /** False when the model is not in the table: cost is 0 and the caller should warn. */
+  priced: boolean;
+  key?: string;
+}
+
+/**
+ * Cost of `usage` for `model`. `inputTokens` is uncached input (cache reads and writes are counted separately);
+ * a price without cacheRead/cacheWrite charges those at the input price. `extraPricing` (repo config) wins over defaults.
+ */
+export function computeCostUsd(usage: TokenCounts, model: string | undefined, extraPricing?: PricingTable): CostResult {
+  const table = extraPricing ? { ...DEFAULT_PRICING, ...extraPricing } : DEFAULT_PRICING;
+  const resolved = resolvePrice(model, table);
+  if (!resolved) return { costUsd: 0, priced: false };
+  const p = resolved.price;
+  const cost =
+    (usage.inputTokens * p.input +
+      usage.outputTokens * p.output +
+      usage.cacheReadTokens * (p.cacheRead ?? p.input) +
+      usage.cacheWriteTokens * (p.cacheWrite ?? p.input)) /
+    1_000_000;
+  return { costUsd: roundUsd(cost), priced: true, key: resolved.key };
+}
+
+/** Rounds to a millionth of a dollar so sums of many small costs stay readable. */
+export function roundUsd(value: number): number {
+  return Math.round(value * 1_000_000) / 1_000_000;
+}
+
+export function emptyUsage(): Usage {
+  return { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 0 };
+}
