@@ -1,0 +1,98 @@
+// The `maestro` command (DESIGN §9). Heavy modules (Probot, BullMQ) load only for the verbs that need them.
+import { Command, CommanderError } from "commander";
+import { CliError, EXIT } from "./exit-codes.js";
+import { doctorCommand } from "./commands/doctor.js";
+import { logsCommand } from "./commands/logs.js";
+import { runCommand, type CliIO, type RunCommandOptions } from "./commands/run.js";
+import { validateCommand } from "./commands/validate.js";
+
+export async function main(argv: string[], io: CliIO): Promise<number> {
+  let exitCode: number = EXIT.OK;
+  const program = new Command()
+    .name("maestro")
+    .description("Run Markdown playbooks with an AI coding agent, one fresh session per task, one commit per task.")
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+    })
+    .showHelpAfterError("(run maestro --help for usage)");
+
+  program
+    .command("run")
+    .description("run a playbook in a local git repo: worktree + branch, one commit per task (no GitHub, no Redis)")
+    .argument("<playbook>", "path to a .md playbook, or the name of a repo or built-in playbook")
+    .option("--repo <dir>", "the git repository to work on", ".")
+    .option("--agent <agent>", "claude-code | codex | opencode | gemini | command")
+    .option("--agent-command <cmd>", "for --agent command: the shell command to run per task")
+    .option("--model <model>", "model passed to the agent")
+    .option("--base <ref>", "branch or commit the run starts from (default: the current branch)")
+    .option("--branch <name>", "run branch; an existing branch is continued (committed tasks are skipped)")
+    .option("--format <format>", "text | jsonl (run-log events on stdout)", "text")
+    .option("--dry-run", "print the tasks, agent and limits; run nothing")
+    .option("--max-cost <usd>", "stop the run when its cost reaches this many USD")
+    .option("--keep-worktree", "keep the worktree after the run (for inspection)")
+    .action(async (playbook: string, flags: RunCommandOptions) => {
+      exitCode = await runCommand(playbook, flags, io);
+    });
+
+  program
+    .command("validate")
+    .description("check a playbook (.md) or a config file (.github/maestro.yml); errors carry line numbers")
+    .argument("<file>")
+    .action(async (file: string) => {
+      exitCode = await validateCommand(file, io);
+    });
+
+  program
+    .command("logs")
+    .description("render a run log (JSONL) readably: summary, tasks, cost")
+    .argument("<runlog>")
+    .action(async (file: string) => {
+      exitCode = await logsCommand(file, { ...io, color: Boolean(io.stdout.isTTY) });
+    });
+
+  program
+    .command("doctor")
+    .description("check git, Redis, agent binaries and GitHub App credentials")
+    .action(async () => {
+      exitCode = await doctorCommand(io);
+    });
+
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return err.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
+    }
+    if (err instanceof CliError) {
+      io.stderr.write(`maestro: ${err.message}\n`);
+      return err.exitCode;
+    }
+    io.stderr.write(`maestro: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    return EXIT.RUN_FAILED;
+  }
+}
+
+/** Process entry: signals cancel the run (the agent's process group is stopped); a second Ctrl-C exits at once. */
+export async function runCli(): Promise<void> {
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    interrupts += 1;
+    if (interrupts > 1) process.exit(130);
+    process.stderr.write(`\nmaestro: ${sig}: cancelling (stopping the agent, keeping commits and the log)…\n`);
+    controller.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  const code = await main(process.argv.slice(2), {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    cwd: process.cwd(),
+    signal: controller.signal,
+  });
+  process.exitCode = code;
+}

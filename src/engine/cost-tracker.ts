@@ -1,0 +1,53 @@
+// Run-wide cost and tokens: finished sessions are settled, the live session is cumulative and replaced as it grows.
+import type { Usage } from "../agents/types.js";
+import type { Tokens } from "../runlog/events.js";
+
+const ZERO: Usage = { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 0 };
+
+export class CostTracker {
+  private settled: Usage = { ...ZERO };
+  private live: Usage = { ...ZERO };
+
+  constructor(private readonly maxCostUsd?: number) {}
+
+  /** Replace the live session's cumulative usage; returns true when the run's cap is now crossed. */
+  updateLive(usage: Usage): boolean {
+    this.live = { ...usage };
+    return this.overCap();
+  }
+
+  /** Close the live session with its final usage; returns that session's cost. */
+  settle(final?: Usage): number {
+    const u = final && final.costUsd >= this.live.costUsd ? final : this.live;
+    this.settled = add(this.settled, u);
+    this.live = { ...ZERO };
+    return u.costUsd;
+  }
+
+  get costUsd(): number {
+    return round(this.settled.costUsd + this.live.costUsd);
+  }
+
+  get tokens(): Tokens {
+    const t = add(this.settled, this.live);
+    return { input: t.inputTokens, output: t.outputTokens, cacheRead: t.cacheReadTokens, cacheWrite: t.cacheWriteTokens };
+  }
+
+  overCap(): boolean {
+    return this.maxCostUsd !== undefined && this.costUsd >= this.maxCostUsd;
+  }
+}
+
+function add(a: Usage, b: Usage): Usage {
+  return {
+    inputTokens: a.inputTokens + b.inputTokens,
+    outputTokens: a.outputTokens + b.outputTokens,
+    cacheReadTokens: a.cacheReadTokens + b.cacheReadTokens,
+    cacheWriteTokens: a.cacheWriteTokens + b.cacheWriteTokens,
+    costUsd: a.costUsd + b.costUsd,
+  };
+}
+
+function round(n: number): number {
+  return Math.round(n * 1e6) / 1e6;
+}

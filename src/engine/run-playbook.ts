@@ -1,0 +1,345 @@
+// The run loop shared by the CLI and the worker (DESIGN §1, §6, §7): one fresh agent session per
+// unfinished task, verify, one commit per finished task, events to the run log. No GitHub, no Redis.
+import { getAgentAdapter } from "../agents/registry.js";
+import type { AgentResult } from "../agents/types.js";
+import { committedTasks } from "../git/checkpoints.js";
+import { changedFiles, commitAll } from "../git/commit.js";
+import { findProtectedChanges } from "../git/protected-paths.js";
+import { runGit } from "../git/run-git.js";
+import { createWorktree, removeWorktree } from "../git/worktree.js";
+import { buildTaskPrompt } from "../playbooks/prompt.js";
+import type { PlaybookTask } from "../playbooks/types.js";
+import type { RunStatus, TaskStatus } from "../runlog/events.js";
+import path from "node:path";
+import { CostTracker } from "./cost-tracker.js";
+import { StopController, type StopReason } from "./stop-controller.js";
+import type { RunPlaybookOptions, RunResult, TaskOutcome } from "./types.js";
+import { runVerify, type VerifyResult } from "./verify.js";
+
+export async function runPlaybook(opts: RunPlaybookOptions): Promise<RunResult> {
+  const started = Date.now();
+  const { log, playbook } = opts;
+  const cost = new CostTracker(opts.limits.maxCostUsd);
+  const stop = new StopController(opts.signal, opts.limits.runTimeoutMs);
+  const pending = playbook.tasks.filter((t) => !t.done);
+  const outcomes: TaskOutcome[] = [];
+  const worktreePath = path.join(opts.worktreesDir, opts.runId);
+  let baseSha = "";
+  let status: RunStatus = "succeeded";
+  let runError: string | undefined;
+  let worktreeReady = false;
+
+  try {
+    const wt = await createWorktree({
+      repoDir: opts.repoDir,
+      worktreePath,
+      branch: opts.branch,
+      baseRef: opts.baseRef,
+      reuseBranch: true,
+    });
+    worktreeReady = true;
+    baseSha = wt.baseSha;
+    const done = await committedTasks({ cwd: wt.path, baseRef: baseSha });
+
+    log.write({
+      type: "run.started",
+      playbook: playbook.name,
+      repo: opts.repoLabel,
+      baseRef: opts.baseRef,
+      branch: opts.branch,
+      agent: opts.agent,
+      ...(opts.model ? { model: opts.model } : {}),
+      trigger: opts.trigger,
+      tasksTotal: pending.length,
+    });
+
+    for (const [n, task] of pending.entries()) {
+      const checkpoint = done.get(task.index);
+      if (checkpoint) {
+        log.write({ type: "task.finished", index: task.index, status: "skipped", durationMs: 0, costUsd: 0 });
+        outcomes.push({ index: task.index, text: task.text, status: "skipped", costUsd: 0, durationMs: 0, sha: checkpoint.sha });
+        continue;
+      }
+      const reason = stop.reason() ?? (cost.overCap() ? "budget" : undefined);
+      if (reason) {
+        status = runStatusFor(reason);
+        break;
+      }
+      const outcome = await runTask({ opts, task, taskNumber: n + 1, tasksTotal: pending.length, cwd: wt.path, cost, stop });
+      outcomes.push(outcome);
+      if (outcome.status === "done") continue;
+
+      const stopReason = stop.reason() ?? (outcome.status === "cancelled" && cost.overCap() ? "budget" : undefined);
+      if (stopReason) {
+        status = runStatusFor(stopReason);
+        break;
+      }
+      if (outcome.status === "timeout" || outcome.status === "failed") {
+        status = "failed";
+        if (opts.onTaskFailure === "stop") {
+          if (outcome.status === "timeout") status = "timeout";
+          break;
+        }
+        // The next task starts from the last commit, not from this task's leftovers.
+        await resetWorktree(wt.path);
+      }
+    }
+  } catch (err) {
+    status = stopReasonStatus(stop.reason()) ?? "failed";
+    runError = err instanceof Error ? err.message : String(err);
+  } finally {
+    stop.dispose();
+  }
+
+  const tasksDone = outcomes.filter((o) => o.status === "done" || o.status === "skipped").length;
+  if (status === "succeeded" && tasksDone < pending.length) status = "failed";
+  const durationMs = Date.now() - started;
+  log.write({
+    type: "run.finished",
+    status,
+    tasksDone,
+    tasksTotal: pending.length,
+    costUsd: cost.costUsd,
+    tokens: cost.tokens,
+    durationMs,
+    ...(runError ? { error: runError } : {}),
+  });
+
+  if (worktreeReady && !opts.keepWorktree) {
+    await removeWorktree(opts.repoDir, worktreePath, { force: true }).catch(() => undefined);
+  }
+
+  return {
+    runId: opts.runId,
+    status,
+    branch: opts.branch,
+    baseSha,
+    worktreePath,
+    tasksDone,
+    tasksTotal: pending.length,
+    tasks: outcomes,
+    costUsd: cost.costUsd,
+    tokens: cost.tokens,
+    durationMs,
+    ...(runError ? { error: runError } : {}),
+  };
+}
+
+interface TaskContext {
+  opts: RunPlaybookOptions;
+  task: PlaybookTask;
+  taskNumber: number;
+  tasksTotal: number;
+  cwd: string;
+  cost: CostTracker;
+  stop: StopController;
+}
+
+async function runTask(ctx: TaskContext): Promise<TaskOutcome> {
+  const { opts, task, cost } = ctx;
+  const { log } = opts;
+  const started = Date.now();
+  const costBefore = cost.costUsd;
+  log.write({ type: "task.started", index: task.index, text: task.text });
+
+  const finish = (status: TaskStatus, extra: { error?: string; sha?: string; summary?: string } = {}): TaskOutcome => {
+    const costUsd = round(cost.costUsd - costBefore);
+    const durationMs = Date.now() - started;
+    log.write({
+      type: "task.finished",
+      index: task.index,
+      status,
+      durationMs,
+      costUsd,
+      ...(extra.error ? { error: extra.error } : {}),
+    });
+    return { index: task.index, text: task.text, status, costUsd, durationMs, ...extra };
+  };
+
+  const taskDeadline = Date.now() + opts.limits.taskTimeoutMs;
+  const basePrompt = buildTaskPrompt({
+    playbook: opts.playbook,
+    task,
+    ...(opts.templateValues ? { values: opts.templateValues } : {}),
+    taskNumber: ctx.taskNumber,
+    tasksTotal: ctx.tasksTotal,
+  });
+
+  let prompt = basePrompt;
+  let summary: string | undefined;
+  // First session, and at most one more when verify fails (it gets the verify output).
+  for (let attempt = 1; attempt <= 2; attempt++) {
+    const session = await runSession(ctx, prompt, taskDeadline);
+    summary = session.summary ?? summary;
+    if (session.status !== "ok") {
+      const status: TaskStatus =
+        session.status === "timeout" ? "timeout" : session.status === "cancelled" ? "cancelled" : "failed";
+      return finish(status, { error: session.error ?? describeStop(ctx.stop.reason(), cost) });
+    }
+
+    const touched = await changedFiles(ctx.cwd);
+    const forbidden = findProtectedChanges(touched, opts.protectedPaths);
+    if (forbidden.length > 0) {
+      return finish("failed", {
+        error: `The task changed protected paths: ${forbidden.join(", ")}. Protected paths (protectedPaths in .github/maestro.yml) may not be changed by Maestro; the change was not committed.`,
+      });
+    }
+
+    if (opts.verify.length === 0) break;
+    const verified = await runVerify({
+      commands: opts.verify,
+      cwd: ctx.cwd,
+      env: opts.env,
+      timeoutMs: Math.max(1000, taskDeadline - Date.now()),
+      signal: ctx.stop.signal,
+      onResult: (r) =>
+        log.write({
+          type: "task.verify",
+          index: task.index,
+          command: r.command,
+          exitCode: r.exitCode,
+          durationMs: r.durationMs,
+          outputTail: r.outputTail,
+        }),
+    });
+    if (verified.ok) break;
+    const failed = verified.failed!;
+    if (failed.cancelled || ctx.stop.reason()) {
+      return finish("cancelled", { error: describeStop(ctx.stop.reason(), cost) });
+    }
+    if (Date.now() >= taskDeadline) return finish("timeout", { error: verifyError(failed) });
+    if (attempt === 2) return finish("failed", { error: verifyError(failed) });
+    prompt = retryPrompt(basePrompt, failed);
+  }
+
+  const committed = await commitAll({
+    cwd: ctx.cwd,
+    message: commitMessage(task.text, ctx.opts.playbook.name),
+    trailers: { "Maestro-Run": opts.runId, "Maestro-Task": String(task.index) },
+    author: opts.author,
+    ...(opts.coAuthors ? { coAuthors: opts.coAuthors } : {}),
+    allowEmpty: true,
+  });
+  if (!committed) return finish("failed", { error: "Nothing was committed for this task." });
+  log.write({ type: "task.committed", index: task.index, sha: committed.sha, filesChanged: committed.filesChanged });
+  return finish("done", { sha: committed.sha, ...(summary ? { summary } : {}) });
+}
+
+/** One fresh agent session, stopped by cancel, run timeout, task timeout or the cost cap. */
+async function runSession(ctx: TaskContext, prompt: string, taskDeadline: number): Promise<AgentResult> {
+  const { opts, task, cost, stop } = ctx;
+  const adapter = opts.adapter ?? getAgentAdapter(opts.agent);
+  const session = new AbortController();
+  const onStop = () => session.abort();
+  stop.signal.addEventListener("abort", onStop, { once: true });
+  if (stop.signal.aborted) session.abort();
+  try {
+    const result = await adapter.run({
+      prompt,
+      cwd: ctx.cwd,
+      ...(opts.model ? { model: opts.model } : {}),
+      ...(opts.maxTurns ? { maxTurns: opts.maxTurns } : {}),
+      timeoutMs: Math.max(1000, Math.min(taskDeadline, stop.deadline) - Date.now()),
+      signal: session.signal,
+      baseEnv: opts.env,
+      runId: opts.runId,
+      taskIndex: task.index,
+      ...(opts.pricing ? { pricing: opts.pricing } : {}),
+      ...(opts.agentCommand ? { agentCommand: opts.agentCommand } : {}),
+      ...(opts.agentBin ? { bin: opts.agentBin } : {}),
+      onEvent: (e) => {
+        switch (e.kind) {
+          case "message":
+            opts.log.write({ type: "agent.message", index: task.index, role: e.role, text: e.text });
+            break;
+          case "tool":
+            opts.log.write({ type: "agent.tool", index: task.index, name: e.name, input: e.input });
+            break;
+          case "error":
+            opts.log.write({ type: "agent.message", index: task.index, role: "error", text: `${e.code}: ${e.message}` });
+            break;
+          case "usage": {
+            const { kind: _kind, ...usage } = e;
+            if (cost.updateLive(usage)) {
+              // Over the cap: stop the agent now; overshoot is at most the turn that crossed it.
+              stop.stop("budget");
+            }
+            break;
+          }
+        }
+      },
+    });
+    const sessionCost = cost.settle(result.usage);
+    opts.log.write({
+      type: "agent.usage",
+      index: task.index,
+      inputTokens: result.usage.inputTokens,
+      outputTokens: result.usage.outputTokens,
+      cacheReadTokens: result.usage.cacheReadTokens,
+      cacheWriteTokens: result.usage.cacheWriteTokens,
+      costUsd: sessionCost,
+    });
+    if (result.status === "ok" && cost.overCap()) stop.stop("budget");
+    if (result.status === "cancelled" && stop.reason() === "timeout") return { ...result, status: "timeout" };
+    return result;
+  } finally {
+    stop.signal.removeEventListener("abort", onStop);
+  }
+}
+
+async function resetWorktree(cwd: string): Promise<void> {
+  await runGit(["reset", "--hard", "-q", "HEAD"], { cwd });
+  await runGit(["clean", "-fdq"], { cwd });
+}
+
+function commitMessage(taskText: string, playbook: string): string {
+  const firstLine = taskText.replace(/\s+/g, " ").trim();
+  const subject = firstLine.length > 72 ? `${firstLine.slice(0, 69)}...` : firstLine;
+  return `${subject || "Maestro task"}\n\nPlaybook: ${playbook}\nTask: ${firstLine}`;
+}
+
+function retryPrompt(basePrompt: string, failed: VerifyResult): string {
+  const fence = "`".repeat(Math.max(3, longestRun(failed.outputTail, "`") + 1));
+  return (
+    `${basePrompt}\n\n## Verification failed\n\n` +
+    `Your previous session finished this task, but the verify command \`${failed.command}\` ` +
+    `exited with ${failed.exitCode ?? (failed.timedOut ? "a timeout" : "a signal")}. Its output (tail) follows. ` +
+    `Fix the cause so that the command passes; the changes of the previous session are still in the working tree.\n\n` +
+    `${fence}\n${failed.outputTail}\n${fence}\n`
+  );
+}
+
+function verifyError(failed: VerifyResult): string {
+  const how = failed.timedOut ? "timed out" : `exited with ${failed.exitCode ?? "a signal"}`;
+  const tail = failed.outputTail.trim().split("\n").slice(-5).join("\n");
+  return `verify command \`${failed.command}\` ${how} after a retry session${tail ? `:\n${tail}` : ""}`;
+}
+
+function describeStop(reason: StopReason | undefined, cost: CostTracker): string | undefined {
+  if (reason === "budget") return `cost cap reached ($${cost.costUsd.toFixed(4)}): the agent was stopped`;
+  if (reason === "timeout") return "run timeout reached: the agent was stopped";
+  if (reason === "cancelled") return "cancelled: the agent was stopped";
+  return undefined;
+}
+
+function runStatusFor(reason: StopReason): RunStatus {
+  return reason === "budget" ? "budget_exceeded" : reason === "timeout" ? "timeout" : "cancelled";
+}
+
+function stopReasonStatus(reason: StopReason | undefined): RunStatus | undefined {
+  return reason ? runStatusFor(reason) : undefined;
+}
+
+function longestRun(text: string, ch: string): number {
+  let best = 0;
+  let cur = 0;
+  for (const c of text) {
+    cur = c === ch ? cur + 1 : 0;
+    if (cur > best) best = cur;
+  }
+  return best;
+}
+
+function round(n: number): number {
+  return Math.round(n * 1e6) / 1e6;
+}

@@ -1,0 +1,80 @@
+// What the engine needs to run a playbook and what it reports back. No GitHub, no Redis here (DESIGN §2).
+import type { AgentAdapter, AgentName, PricingTable } from "../agents/types.js";
+import type { Playbook } from "../playbooks/types.js";
+import type { TemplateValues } from "../playbooks/template.js";
+import type { RunLogWriter } from "../runlog/writer.js";
+import type { RunStatus, TaskStatus, Tokens } from "../runlog/events.js";
+
+export interface GitIdentity {
+  name: string;
+  email: string;
+}
+
+export interface RunLimits {
+  /** Cap for the whole run; the agent is stopped mid-task when crossed. */
+  maxCostUsd?: number;
+  taskTimeoutMs: number;
+  runTimeoutMs: number;
+}
+
+export interface RunPlaybookOptions {
+  runId: string;
+  /** The git repository the worktree is added to (the user's repo for the CLI, the bare mirror for the worker). */
+  repoDir: string;
+  /** Where worktrees live: `$MAESTRO_DATA_DIR/worktrees`. */
+  worktreesDir: string;
+  playbook: Playbook;
+  baseRef: string;
+  /** Run branch. When it exists already the run continues it: tasks committed on it are skipped. */
+  branch: string;
+  agent: AgentName;
+  agentCommand?: string;
+  model?: string;
+  maxTurns?: number;
+  verify: string[];
+  limits: RunLimits;
+  onTaskFailure: "stop" | "continue";
+  protectedPaths: string[];
+  pricing?: PricingTable;
+  templateValues?: TemplateValues;
+  trigger: { kind: string; actor: string; url?: string };
+  /** Shown in run.started, e.g. "owner/name" or the local directory. */
+  repoLabel: string;
+  author: GitIdentity;
+  coAuthors?: GitIdentity[];
+  /** The environment the agent's allowlisted env is built from. */
+  env: NodeJS.ProcessEnv;
+  signal?: AbortSignal;
+  log: RunLogWriter;
+  keepWorktree?: boolean;
+  /** Dependency injection for tests and embedders; default: the registry's adapter for `agent`. */
+  adapter?: AgentAdapter;
+  /** Agent binary override (MAESTRO_<AGENT>_BIN). */
+  agentBin?: string;
+}
+
+export interface TaskOutcome {
+  index: number;
+  text: string;
+  status: TaskStatus;
+  costUsd: number;
+  durationMs: number;
+  sha?: string;
+  summary?: string;
+  error?: string;
+}
+
+export interface RunResult {
+  runId: string;
+  status: RunStatus;
+  branch: string;
+  baseSha: string;
+  worktreePath: string;
+  tasksDone: number;
+  tasksTotal: number;
+  tasks: TaskOutcome[];
+  costUsd: number;
+  tokens: Tokens;
+  durationMs: number;
+  error?: string;
+}

@@ -1,0 +1,46 @@
+// Verify commands run after a task in the worktree; the first failure stops the list.
+import { runManagedProcess } from "../agents/process.js";
+import { buildChildEnv } from "../security/child-env.js";
+
+export interface VerifyResult {
+  command: string;
+  exitCode: number | null;
+  durationMs: number;
+  outputTail: string;
+  timedOut: boolean;
+  cancelled: boolean;
+}
+
+export async function runVerify(opts: {
+  commands: string[];
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  timeoutMs: number;
+  signal: AbortSignal;
+  onResult: (r: VerifyResult) => void;
+}): Promise<{ ok: boolean; failed?: VerifyResult }> {
+  for (const command of opts.commands) {
+    const started = Date.now();
+    const r = await runManagedProcess({
+      command: "sh",
+      args: ["-c", command],
+      cwd: opts.cwd,
+      env: buildChildEnv(opts.env, "verify", { CI: "true" }),
+      timeoutMs: Math.max(1000, opts.timeoutMs),
+      signal: opts.signal,
+      tailBytes: 4000,
+    });
+    const outputTail = [r.stdoutTail, r.stderrTail, r.spawnError ?? ""].filter((s) => s.trim()).join("\n");
+    const result: VerifyResult = {
+      command,
+      exitCode: r.exitCode,
+      durationMs: Date.now() - started,
+      outputTail,
+      timedOut: r.timedOut,
+      cancelled: r.cancelled,
+    };
+    opts.onResult(result);
+    if (r.exitCode !== 0 || r.timedOut || r.cancelled) return { ok: false, failed: result };
+  }
+  return { ok: true };
+}
