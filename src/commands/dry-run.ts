@@ -23,7 +23,12 @@ export function formatDryRunReply(input: DryRunInput): string {
         : `built-in \`playbooks/${input.playbookName}.md\``;
 
   const description = playbook.frontMatter.description ? ` ${oneLine(playbook.frontMatter.description)}` : "";
-  const out: string[] = [`### Maestro dry run: ${code(input.playbookName)}`, "", `Playbook: ${source}.${description}`, ""];
+  const out: string[] = [
+    `### Maestro dry run: ${code(input.playbookName)}`,
+    "",
+    `Playbook: ${source}.${description}`,
+    "",
+  ];
   if (pending.length === 0) {
     out.push(
       playbook.tasks.length === 0
@@ -31,7 +36,10 @@ export function formatDryRunReply(input: DryRunInput): string {
         : `All ${playbook.tasks.length} tasks are already ticked, so a run would do nothing.`,
     );
   } else {
-    out.push(`**Tasks that would run** (${pending.length}${doneCount > 0 ? `; ${doneCount} already done, skipped` : ""}):`, "");
+    out.push(
+      `**Tasks that would run** (${pending.length}${doneCount > 0 ? `; ${doneCount} already done, skipped` : ""}):`,
+      "",
+    );
     pending.forEach((t, i) => out.push(`${i + 1}. ${oneLine(t.text)}`));
   }
   const worstMinutes = Math.min(pending.length * limits.taskTimeoutMinutes, limits.runTimeoutMinutes);
@@ -52,7 +60,10 @@ export function formatDryRunReply(input: DryRunInput): string {
 
 /** Task text on one line, with @mentions broken so echoing a task does not notify anyone again. */
 function oneLine(s: string): string {
-  return s.replace(/\s*[\r\n]+\s*/g, " ").replace(/@(?=[A-Za-z0-9])/g, "@\u200b").trim();
+  return s
+    .replace(/\s*[\r\n]+\s*/g, " ")
+    .replace(/@(?=[A-Za-z0-9])/g, "@\u200b")
+    .trim();
 }
 
 function code(s: string): string {

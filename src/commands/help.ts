@@ -34,7 +34,13 @@ export function helpText(opts: { playbooks?: string[] } = {}): string {
   ];
   const names = (opts.playbooks ?? []).filter((n) => typeof n === "string" && n !== "");
   if (names.length > 0) {
-    lines.push("", `**Playbooks available here**: ${[...new Set(names)].sort().map((n) => `\`${n}\``).join(", ")}`);
+    lines.push(
+      "",
+      `**Playbooks available here**: ${[...new Set(names)]
+        .sort()
+        .map((n) => `\`${n}\``)
+        .join(", ")}`,
+    );
   }
   return lines.join("\n") + "\n";
 }

@@ -3,8 +3,14 @@ import { AGENT_NAMES, type AgentName } from "../agents/types.js";
 import { validatePlaybookName } from "../playbooks/resolve.js";
 import { findCommandLines } from "./command-lines.js";
 import { didYouMean } from "./suggest.js";
-import { nextToken, type Token } from "./tokenize.js";
-import { MAX_COST_LIMIT_USD, VERBS, type CommandParseResult, type MaestroCommand, type MaestroVerb } from "./types.js";
+import { nextToken } from "./tokenize.js";
+import {
+  MAX_COST_LIMIT_USD,
+  VERBS,
+  type CommandParseResult,
+  type MaestroCommand,
+  type MaestroVerb,
+} from "./types.js";
 
 const HELP = "See /maestro help.";
 const RUN_FLAGS = ["--agent", "--model", "--max-cost", "--dry-run"] as const;
@@ -21,11 +27,15 @@ export function parseCommands(body: string): CommandParseResult[] {
   try {
     return findCommandLines(body).map(({ line, text }) => {
       const r = parseCommandLine(text);
-      return r.ok ? { ok: true, command: r.command, line, raw: text } : { ok: false, error: r.error, line, raw: text };
+      return r.ok
+        ? { ok: true, command: r.command, line, raw: text }
+        : { ok: false, error: r.error, line, raw: text };
     });
   } catch (err) {
     // A bug here must reach the user as a reply, not as a failed webhook delivery.
-    return [{ ok: false, error: `Maestro could not read this command (${String(err)}). ${HELP}`, line: 1, raw: "" }];
+    return [
+      { ok: false, error: `Maestro could not read this command (${String(err)}). ${HELP}`, line: 1, raw: "" },
+    ];
   }
 }
 
@@ -86,7 +96,10 @@ function parseRunIdVerb(verb: "retry" | "cancel", text: string, pos: number): Pa
   if (a.token === null) return { ok: true, command: { verb } };
   const id = a.token.value;
   if (id.startsWith("-")) {
-    return { ok: false, error: `"/maestro ${verb}" takes no flags, got ${show(id)}. Usage: /maestro ${verb} [RUN]. ${HELP}` };
+    return {
+      ok: false,
+      error: `"/maestro ${verb}" takes no flags, got ${show(id)}. Usage: /maestro ${verb} [RUN]. ${HELP}`,
+    };
   }
   if (!RUN_ID_RE.test(id)) {
     return {
@@ -130,14 +143,18 @@ function parseRun(text: string, start: number): Parsed {
       const eq = tok.value.indexOf("=");
       const name = (eq >= 0 ? tok.value.slice(0, eq) : tok.value).toLowerCase();
       const inline = eq >= 0 ? tok.value.slice(eq + 1) : undefined;
-      if (!(RUN_FLAGS as readonly string[]).includes(name)) return { ok: false, error: unknownFlag(tok.value, name) };
+      if (!(RUN_FLAGS as readonly string[]).includes(name))
+        return { ok: false, error: unknownFlag(tok.value, name) };
       const flag = name as RunFlag;
       if (seen.has(flag)) return { ok: false, error: `Flag "${flag}" is given twice; keep one. ${HELP}` };
       seen.add(flag);
 
       if (flag === "--dry-run") {
         if (inline !== undefined) {
-          return { ok: false, error: `Flag "--dry-run" takes no value, got ${show(tok.value)}. Write just "--dry-run". ${HELP}` };
+          return {
+            ok: false,
+            error: `Flag "--dry-run" takes no value, got ${show(tok.value)}. Write just "--dry-run". ${HELP}`,
+          };
         }
         cmd.dryRun = true;
         continue;
@@ -149,7 +166,8 @@ function parseRun(text: string, start: number): Parsed {
       } else {
         const v = nextToken(text, pos);
         if (!v.ok) return { ok: false, error: v.error };
-        if (v.token === null || text.startsWith("--", v.token.start)) return { ok: false, error: missingValue(flag) };
+        if (v.token === null || text.startsWith("--", v.token.start))
+          return { ok: false, error: missingValue(flag) };
         value = v.token.value;
         pos = v.token.end;
       }
@@ -173,7 +191,11 @@ function parseRun(text: string, start: number): Parsed {
   return { ok: true, command: cmd };
 }
 
-function applyFlag(cmd: Extract<MaestroCommand, { verb: "run" }>, flag: Exclude<RunFlag, "--dry-run">, value: string): string | null {
+function applyFlag(
+  cmd: Extract<MaestroCommand, { verb: "run" }>,
+  flag: Exclude<RunFlag, "--dry-run">,
+  value: string,
+): string | null {
   if (value === "") return missingValue(flag);
   switch (flag) {
     case "--agent": {
@@ -224,7 +246,8 @@ function unknownFlag(token: string, name: string): string {
 }
 
 function missingValue(flag: RunFlag): string {
-  const example = flag === "--agent" ? "--agent codex" : flag === "--model" ? "--model claude-sonnet-4-5" : "--max-cost 2";
+  const example =
+    flag === "--agent" ? "--agent codex" : flag === "--model" ? "--model claude-sonnet-4-5" : "--max-cost 2";
   return `Flag "${flag}" needs a value, e.g. "${example}". ${HELP}`;
 }
 

@@ -41,7 +41,8 @@ const fields = {
     .string()
     .optional()
     .refine((v) => v === undefined || (/^https?:\/\//.test(v) && canParseUrl(v)), {
-      message: "must be an http:// or https:// URL where this app is reachable, e.g. https://maestro.example.com",
+      message:
+        "must be an http:// or https:// URL where this app is reachable, e.g. https://maestro.example.com",
     }),
   MAESTRO_LOG_SIGNING_KEY: z
     .string()
@@ -59,6 +60,7 @@ const fields = {
 };
 const envSchema = z.object(fields);
 type VarName = keyof typeof fields;
+const HAS_DEFAULT = new Set(["REDIS_URL", "MAESTRO_DATA_DIR", "MAESTRO_CONCURRENCY", "GHE_PROTOCOL"]);
 
 export function loadEnvConfig(env: NodeJS.ProcessEnv): EnvConfig {
   const input: Partial<Record<VarName, string>> = {};
@@ -71,8 +73,12 @@ export function loadEnvConfig(env: NodeJS.ProcessEnv): EnvConfig {
     const lines = r.error.issues.map((i) => {
       const name = String(i.path[0]);
       const got = input[name as VarName];
-      const shown = got === undefined ? "" : `, got ${JSON.stringify(name === "MAESTRO_LOG_SIGNING_KEY" ? "…" : got)}`;
-      return `- ${name} ${i.message}${shown}. Fix it or unset it to use the default.`;
+      const shown =
+        got === undefined
+          ? ""
+          : `, got ${JSON.stringify(name === "MAESTRO_LOG_SIGNING_KEY" ? "…" : hideCredentials(got))}`;
+      const fix = HAS_DEFAULT.has(name) ? "Fix it or unset it to use the default." : "Fix it or unset it.";
+      return `- ${name} ${i.message}${shown}. ${fix}`;
     });
     throw new Error(`Invalid environment:\n${lines.join("\n")}`);
   }
@@ -84,14 +90,19 @@ export function loadEnvConfig(env: NodeJS.ProcessEnv): EnvConfig {
   const protocol = gheHost ? gheProtocol : "https";
   const config: EnvConfig = {
     redisUrl: e.REDIS_URL,
-    dataDir: isAbsolute(e.MAESTRO_DATA_DIR) ? resolve(e.MAESTRO_DATA_DIR) : resolve(process.cwd(), e.MAESTRO_DATA_DIR),
+    dataDir: isAbsolute(e.MAESTRO_DATA_DIR)
+      ? resolve(e.MAESTRO_DATA_DIR)
+      : resolve(process.cwd(), e.MAESTRO_DATA_DIR),
     concurrency: Number(e.MAESTRO_CONCURRENCY),
     gheProtocol,
     githubHost,
     gitRemoteUrl(owner: string, repo: string): string {
-      if (!OWNER_RE.test(owner)) throw new Error(`Invalid repository owner ${JSON.stringify(owner)}: expected a GitHub login.`);
+      if (!OWNER_RE.test(owner))
+        throw new Error(`Invalid repository owner ${JSON.stringify(owner)}: expected a GitHub login.`);
       if (!REPO_RE.test(repo) || repo === "." || repo === "..") {
-        throw new Error(`Invalid repository name ${JSON.stringify(repo)}: expected letters, digits, '.', '_' or '-'.`);
+        throw new Error(
+          `Invalid repository name ${JSON.stringify(repo)}: expected letters, digits, '.', '_' or '-'.`,
+        );
       }
       return `${protocol}://${githubHost}/${owner}/${repo}.git`;
     },
@@ -100,6 +111,11 @@ export function loadEnvConfig(env: NodeJS.ProcessEnv): EnvConfig {
   if (e.MAESTRO_LOG_SIGNING_KEY !== undefined) config.logSigningKey = e.MAESTRO_LOG_SIGNING_KEY;
   if (gheHost !== undefined) config.gheHost = gheHost;
   return config;
+}
+
+/** A bad URL may still carry a password: never echo it into logs. */
+function hideCredentials(v: string): string {
+  return v.replace(/\/\/[^/@\s]*@/, "//***@");
 }
 
 function canParseUrl(v: string): boolean {

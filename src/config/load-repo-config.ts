@@ -13,13 +13,19 @@ type Path = (string | number)[];
 /** 1-based line of the value at path (or of the key `key` inside it), when known. */
 type Locate = (path: Path, key?: string) => number | undefined;
 
-export function parseRepoConfig(input: string | unknown, opts: { file?: string } = {}): ParseRepoConfigResult {
+export function parseRepoConfig(
+  input: string | unknown,
+  opts: { file?: string } = {},
+): ParseRepoConfigResult {
   const file = opts.file ?? REPO_CONFIG_PATH;
   try {
     if (typeof input === "string") return parseYaml(input, file);
     return validate(input ?? {}, file, () => undefined);
   } catch (err) {
-    return { ok: false, error: `${file}: could not be read (${err instanceof Error ? err.message : String(err)}). Check the file is valid YAML.` };
+    return {
+      ok: false,
+      error: `${file}: could not be read (${err instanceof Error ? err.message : String(err)}). Check the file is valid YAML.`,
+    };
   }
 }
 
@@ -80,7 +86,10 @@ function describe(issue: z.core.$ZodIssue, got: { found: boolean; value?: unknow
     case "invalid_type": {
       const expected = EXPECTED[issue.expected] ?? issue.expected;
       if (!got.found) return `is required (${expected})`;
-      const asList = issue.expected === "array" && typeof got.value === "string" ? ` (write a list, e.g. [${JSON.stringify(got.value)}])` : "";
+      const asList =
+        issue.expected === "array" && typeof got.value === "string"
+          ? ` (write a list, e.g. [${JSON.stringify(got.value)}])`
+          : "";
       return `must be ${expected}, ${gotText}${asList}`;
     }
     case "too_small":
@@ -120,7 +129,10 @@ function unknownKeyLine(file: string, parent: Path, key: string, locate: Locate)
   const known = knownKeys(parent);
   const where = `${pathText([...parent, key])}${line !== undefined ? ` (line ${line})` : ""}`;
   const suggestion = didYouMean(key, known);
-  const list = known.length > 0 ? ` Known keys${parent.length > 0 ? ` in ${pathText(parent)}` : ""}: ${known.join(", ")}.` : "";
+  const list =
+    known.length > 0
+      ? ` Known keys${parent.length > 0 ? ` in ${pathText(parent)}` : ""}: ${known.join(", ")}.`
+      : "";
   return `${file}: ${where}: unknown key.${suggestion} Remove it or fix its spelling.${list}`;
 }
 
@@ -142,7 +154,15 @@ function knownKeys(path: Path): string[] {
 }
 
 interface ZodLike {
-  _zod: { def: { type: string; shape?: Record<string, ZodLike>; valueType?: ZodLike; innerType?: ZodLike; in?: ZodLike } };
+  _zod: {
+    def: {
+      type: string;
+      shape?: Record<string, ZodLike>;
+      valueType?: ZodLike;
+      innerType?: ZodLike;
+      in?: ZodLike;
+    };
+  };
 }
 
 function unwrap(s: ZodLike): ZodLike {
@@ -178,7 +198,8 @@ function yamlLocator(doc: Document, lc: LineCounter): Locate {
 function getAt(root: unknown, path: Path): { found: boolean; value?: unknown } {
   let cur: unknown = root;
   for (const seg of path) {
-    if (typeof cur !== "object" || cur === null || !Object.prototype.hasOwnProperty.call(cur, seg)) return { found: false };
+    if (typeof cur !== "object" || cur === null || !Object.prototype.hasOwnProperty.call(cur, seg))
+      return { found: false };
     cur = (cur as Record<string | number, unknown>)[seg];
   }
   return { found: true, value: cur };
@@ -186,7 +207,10 @@ function getAt(root: unknown, path: Path): { found: boolean; value?: unknown } {
 
 function pathText(path: Path): string {
   if (path.length === 0) return "(top level)";
-  return path.reduce<string>((acc, seg) => (typeof seg === "number" ? `${acc}[${seg}]` : acc ? `${acc}.${seg}` : seg), "");
+  return path.reduce<string>(
+    (acc, seg) => (typeof seg === "number" ? `${acc}[${seg}]` : acc ? `${acc}.${seg}` : seg),
+    "",
+  );
 }
 
 function kind(v: unknown): string {

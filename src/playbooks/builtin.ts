@@ -1,4 +1,5 @@
 // Built-in playbooks: the package's top-level playbooks/ directory.
+import type { Dirent } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -14,22 +15,25 @@ export function builtinPlaybooksDir(): string {
 
 /** Names of the built-in playbooks, sorted. Files with invalid names are skipped. */
 export async function listBuiltinPlaybooks(dir: string = builtinPlaybooksDir()): Promise<string[]> {
-  let entries: string[];
+  let entries: Dirent[];
   try {
-    entries = await readdir(dir);
+    entries = await readdir(dir, { withFileTypes: true });
   } catch (err) {
     if (isNotFound(err)) return [];
     throw err;
   }
   return entries
-    .filter((f) => f.endsWith(".md"))
-    .map((f) => f.slice(0, -3))
+    .filter((e) => (e.isFile() || e.isSymbolicLink()) && e.name.endsWith(".md"))
+    .map((e) => e.name.slice(0, -3))
     .filter((n) => validatePlaybookName(n) === null)
     .sort();
 }
 
 /** The built-in playbook's source, or null when there is none (or the name is invalid). */
-export async function readBuiltinPlaybook(name: string, dir: string = builtinPlaybooksDir()): Promise<string | null> {
+export async function readBuiltinPlaybook(
+  name: string,
+  dir: string = builtinPlaybooksDir(),
+): Promise<string | null> {
   if (validatePlaybookName(name) !== null) return null;
   try {
     return await readFile(join(dir, `${name}.md`), "utf8");
@@ -40,5 +44,7 @@ export async function readBuiltinPlaybook(name: string, dir: string = builtinPla
 }
 
 function isNotFound(err: unknown): boolean {
-  return (err as NodeJS.ErrnoException)?.code === "ENOENT" || (err as NodeJS.ErrnoException)?.code === "ENOTDIR";
+  return (
+    (err as NodeJS.ErrnoException)?.code === "ENOENT" || (err as NodeJS.ErrnoException)?.code === "ENOTDIR"
+  );
 }

@@ -13,18 +13,24 @@ export function validatePlaybookName(name: string): string | null {
   if (typeof name !== "string" || name.length === 0) return `A playbook name is required. ${RULE}`;
   const shown = JSON.stringify(name.length > 80 ? `${name.slice(0, 80)}…` : name);
   if (name.includes("..")) return `Playbook name ${shown} is not allowed: it must not contain "..". ${RULE}`;
-  if (PLAYBOOK_NAME_RE.test(name)) return null;
+  if (PLAYBOOK_NAME_RE.test(name) && !name.endsWith(".md")) return null;
   let hint = "";
   const bare = name.toLowerCase().replace(/\.md$/, "");
   if (bare !== name && PLAYBOOK_NAME_RE.test(bare) && !bare.includes("..")) {
-    hint = ` Did you mean "${bare}"?`;
+    hint = ` Did you mean "${bare}"?${name.toLowerCase().endsWith(".md") ? " (Leave off the .md extension.)" : ""}`;
   } else if (name.length > 64) {
     hint = ` It is ${name.length} characters long.`;
   }
   return `Playbook name ${shown} is not valid. ${RULE}${hint}`;
 }
 
-export type ResolvedPlaybook = { ok: true; name: string; source: string; origin: "repo" | "builtin"; path: string };
+export type ResolvedPlaybook = {
+  ok: true;
+  name: string;
+  source: string;
+  origin: "repo" | "builtin";
+  path: string;
+};
 export type ResolvePlaybookResult = ResolvedPlaybook | { ok: false; error: string; available: string[] };
 
 export interface ResolvePlaybookOptions {
@@ -39,13 +45,17 @@ export function repoPlaybookPath(name: string): string {
   return `${REPO_PLAYBOOKS_DIR}/${name}.md`;
 }
 
-export async function resolvePlaybook(name: string, opts: ResolvePlaybookOptions): Promise<ResolvePlaybookResult> {
+export async function resolvePlaybook(
+  name: string,
+  opts: ResolvePlaybookOptions,
+): Promise<ResolvePlaybookResult> {
   const invalid = validatePlaybookName(name);
   if (invalid !== null) return { ok: false, error: invalid, available: await availablePlaybooks(opts) };
 
   const repoPath = repoPlaybookPath(name);
   const repoSource = await opts.readRepoPlaybook(repoPath);
-  if (typeof repoSource === "string") return { ok: true, name, source: repoSource, origin: "repo", path: repoPath };
+  if (typeof repoSource === "string")
+    return { ok: true, name, source: repoSource, origin: "repo", path: repoPath };
 
   const dir = opts.builtinDir ?? builtinPlaybooksDir();
   const builtinSource = await readBuiltinPlaybook(name, dir);
@@ -54,7 +64,8 @@ export async function resolvePlaybook(name: string, opts: ResolvePlaybookOptions
   }
 
   const available = await availablePlaybooks(opts);
-  const list = available.length > 0 ? `Available playbooks: ${available.join(", ")}.` : "No playbooks are available.";
+  const list =
+    available.length > 0 ? `Available playbooks: ${available.join(", ")}.` : "No playbooks are available.";
   return {
     ok: false,
     error:
@@ -65,7 +76,9 @@ export async function resolvePlaybook(name: string, opts: ResolvePlaybookOptions
 }
 
 /** Repo and built-in playbook names, deduplicated and sorted. */
-export async function availablePlaybooks(opts: Pick<ResolvePlaybookOptions, "listRepoPlaybooks" | "builtinDir">): Promise<string[]> {
+export async function availablePlaybooks(
+  opts: Pick<ResolvePlaybookOptions, "listRepoPlaybooks" | "builtinDir">,
+): Promise<string[]> {
   const names = new Set<string>();
   if (opts.listRepoPlaybooks) {
     try {
