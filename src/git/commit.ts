@@ -1,0 +1,106 @@
+// One commit per finished task, carrying the checkpoint trailers (DESIGN §6).
+import { runGit } from "./run-git.js";
+
+export interface Person {
+  name: string;
+  email: string;
+}
+
+export interface CommitAllOptions {
+  cwd: string;
+  message: string;
+  /** e.g. { "Maestro-Run": runId, "Maestro-Task": "3" } */
+  trailers: Record<string, string>;
+  author: Person;
+  coAuthors?: Person[];
+}
+
+export interface CommitResult {
+  sha: string;
+  /** Files in the commit as git counts them (a rename is one). */
+  filesChanged: number;
+  /** Every path the commit touches, old and new names of renames included. */
+  files: string[];
+}
+
+// Hooks are untrusted code and signing needs keys we don't have: neither ever runs.
+const SAFE = ["-c", "core.hooksPath=/dev/null", "-c", "commit.gpgsign=false"];
+
+const TRAILER_KEY = /^[A-Za-z0-9][A-Za-z0-9-]*$/;
+
+function oneLine(s: string): string {
+  return s.replace(/[\r\n]+/g, " ").trim();
+}
+
+function person(p: Person): string {
+  return `${oneLine(p.name).replace(/[<>]/g, "")} <${oneLine(p.email).replace(/[<>]/g, "")}>`;
+}
+
+export function buildCommitMessage(
+  message: string,
+  trailers: Record<string, string>,
+  coAuthors: Person[] = [],
+): string {
+  const body = message.replace(/\r\n/g, "\n").trim();
+  if (!body) throw new Error("commitAll: the commit message is empty");
+  const lines: string[] = [];
+  for (const [key, value] of Object.entries(trailers)) {
+    if (!TRAILER_KEY.test(key)) throw new Error(`commitAll: invalid trailer key ${JSON.stringify(key)}`);
+    lines.push(`${key}: ${oneLine(value)}`);
+  }
+  for (const p of coAuthors) lines.push(`Co-authored-by: ${person(p)}`);
+  return lines.length ? `${body}\n\n${lines.join("\n")}\n` : `${body}\n`;
+}
+
+/** Stage everything and commit it; null when there is nothing to commit. */
+export async function commitAll(opts: CommitAllOptions): Promise<CommitResult | null> {
+  const { cwd } = opts;
+  await runGit([...SAFE, "add", "-A"], { cwd });
+  const { stdout } = await runGit(["diff", "--cached", "--name-status", "-z", "-M"], { cwd });
+  const staged = parseNameStatus(stdout);
+  if (staged.entries === 0) return null;
+
+  const env = {
+    GIT_AUTHOR_NAME: oneLine(opts.author.name),
+    GIT_AUTHOR_EMAIL: oneLine(opts.author.email),
+    GIT_COMMITTER_NAME: oneLine(opts.author.name),
+    GIT_COMMITTER_EMAIL: oneLine(opts.author.email),
+  };
+  const message = buildCommitMessage(opts.message, opts.trailers, opts.coAuthors);
+  await runGit([...SAFE, "commit", "--no-verify", "--quiet", "--cleanup=whitespace", "-F", "-"], {
+    cwd,
+    env,
+    input: message,
+  });
+  const sha = (await runGit(["rev-parse", "HEAD"], { cwd })).stdout.trim();
+  return { sha, filesChanged: staged.entries, files: staged.files };
+}
+
+function parseNameStatus(z: string): { entries: number; files: string[] } {
+  const parts = z.split("\0").filter((p) => p !== "");
+  const files = new Set<string>();
+  let entries = 0;
+  for (let i = 0; i < parts.length;) {
+    const status = parts[i++]!;
+    entries++;
+    const n = /^[RC]/.test(status) ? 2 : 1;
+    for (let k = 0; k < n && i < parts.length; k++) files.add(parts[i++]!);
+  }
+  return { entries, files: [...files] };
+}
+
+/** Paths changed in the worktree (staged, unstaged, untracked; both names of a rename), relative to its root. */
+export async function changedFiles(cwd: string): Promise<string[]> {
+  const { stdout } = await runGit(["status", "--porcelain=v1", "-z", "--untracked-files=all"], { cwd });
+  const parts = stdout.split("\0");
+  const files = new Set<string>();
+  for (let i = 0; i < parts.length; i++) {
+    const entry = parts[i]!;
+    if (entry.length < 4) continue;
+    const xy = entry.slice(0, 2);
+    files.add(entry.slice(3));
+    // Renames and copies: the original path follows as its own field.
+    if (/[RC]/.test(xy) && i + 1 < parts.length) files.add(parts[++i]!);
+  }
+  return [...files];
+}

@@ -1,0 +1,182 @@
+// Run worktrees: one per run, on its own branch, locked with the owning pid so a crashed run's
+// worktree can be told from a live one (DESIGN §6).
+import fs from "node:fs";
+import path from "node:path";
+import { GitError } from "./errors.js";
+import { isStaleLock, lockReason } from "./pid.js";
+import { branchExists, resolveRef } from "./refs.js";
+import { runGit } from "./run-git.js";
+
+export { branchExists, currentBranch, isWorkingTreeClean, resolveRef } from "./refs.js";
+
+// Never run repository hooks (post-checkout etc.): they are untrusted code.
+const NO_HOOKS = ["-c", "core.hooksPath=/dev/null"];
+
+export interface WorktreeEntry {
+  path: string;
+  head?: string;
+  /** Short branch name, absent when detached or bare. */
+  branch?: string;
+  bare: boolean;
+  detached: boolean;
+  /** The lock reason ("" when locked without one); undefined when not locked. */
+  locked?: string;
+  prunable: boolean;
+}
+
+export async function listWorktrees(repoDir: string): Promise<WorktreeEntry[]> {
+  const { stdout } = await runGit(["worktree", "list", "--porcelain"], { cwd: repoDir });
+  const entries: WorktreeEntry[] = [];
+  for (const block of stdout.split(/\n\n+/)) {
+    const lines = block.split("\n").filter(Boolean);
+    if (!lines[0]?.startsWith("worktree ")) continue;
+    const e: WorktreeEntry = {
+      path: lines[0].slice("worktree ".length),
+      bare: false,
+      detached: false,
+      prunable: false,
+    };
+    for (const line of lines.slice(1)) {
+      const sp = line.indexOf(" ");
+      const key = sp < 0 ? line : line.slice(0, sp);
+      const value = sp < 0 ? "" : line.slice(sp + 1);
+      if (key === "HEAD") e.head = value;
+      else if (key === "branch") e.branch = value.replace(/^refs\/heads\//, "");
+      else if (key === "bare") e.bare = true;
+      else if (key === "detached") e.detached = true;
+      else if (key === "locked") e.locked = value;
+      else if (key === "prunable") e.prunable = true;
+    }
+    entries.push(e);
+  }
+  return entries;
+}
+
+function samePath(a: string, b: string): boolean {
+  const norm = (p: string) => {
+    const abs = path.resolve(p);
+    try {
+      return fs.realpathSync(abs);
+    } catch {
+      // Gone: resolve what's left of it (the parent usually still exists).
+      try {
+        return path.join(fs.realpathSync(path.dirname(abs)), path.basename(abs));
+      } catch {
+        return abs;
+      }
+    }
+  };
+  return path.resolve(a) === path.resolve(b) || norm(a) === norm(b);
+}
+
+/** A worktree left behind by a dead run: its directory is gone, or it sits beside ours and its lock names a dead pid. */
+function isStale(entry: WorktreeEntry, worktreePath: string): boolean {
+  if (entry.bare) return false;
+  if (!fs.existsSync(entry.path)) return true;
+  return samePath(path.dirname(entry.path), path.dirname(worktreePath)) && isStaleLock(entry.locked);
+}
+
+async function dropWorktree(repoDir: string, entryPath: string): Promise<void> {
+  await runGit(["worktree", "unlock", entryPath], { cwd: repoDir }).catch(() => undefined);
+  if (fs.existsSync(entryPath)) {
+    await runGit(["worktree", "remove", "--force", entryPath], { cwd: repoDir });
+  }
+  await runGit(["worktree", "prune"], { cwd: repoDir });
+}
+
+export interface CreateWorktreeOptions {
+  repoDir: string;
+  worktreePath: string;
+  branch: string;
+  baseRef: string;
+  /** Continue `branch` when it exists (follow-ups, --branch); otherwise an existing branch is an error. */
+  reuseBranch?: boolean;
+}
+
+export interface CreatedWorktree {
+  path: string;
+  branch: string;
+  /** The commit baseRef pointed to. */
+  baseSha: string;
+  /** true: a new branch was made from baseRef; false: an existing branch was checked out. */
+  created: boolean;
+}
+
+export async function createWorktree(opts: CreateWorktreeOptions): Promise<CreatedWorktree> {
+  const { repoDir, branch } = opts;
+  const worktreePath = path.resolve(opts.worktreePath);
+  if (!branch || branch.startsWith("-")) {
+    throw new GitError({ kind: "bad_ref", message: `Invalid branch name ${JSON.stringify(branch)}.` });
+  }
+  await runGit(["check-ref-format", "--branch", branch], { cwd: repoDir }).catch((err: unknown) => {
+    throw new GitError({
+      kind: "bad_ref",
+      message: `Invalid branch name ${JSON.stringify(branch)}: git refuses it (no spaces, '..', '~', '^', ':', '?', '*', '[').`,
+      stderr: err instanceof GitError ? err.stderr : "",
+      args: ["check-ref-format", "--branch", branch],
+    });
+  });
+  const baseSha = await resolveRef(repoDir, opts.baseRef);
+
+  // Forget worktrees whose directories are gone (unlocked ones), then deal with what is left.
+  await runGit(["worktree", "prune"], { cwd: repoDir });
+  let entries = await listWorktrees(repoDir);
+
+  const atPath = entries.find((e) => samePath(e.path, worktreePath));
+  if (atPath) {
+    if (!isStale(atPath, worktreePath)) {
+      throw new GitError({
+        kind: "worktree_exists",
+        message: `A worktree is already registered at ${worktreePath}${atPath.locked ? ` (${atPath.locked})` : ""}. Remove it (maestro cleans up after each run; or git worktree remove --force) or use another path.`,
+      });
+    }
+    await dropWorktree(repoDir, atPath.path);
+    entries = await listWorktrees(repoDir);
+  }
+
+  const exists = await branchExists(repoDir, branch);
+  if (exists && !opts.reuseBranch) {
+    throw new GitError({
+      kind: "branch_exists",
+      message: `Branch ${branch} already exists in ${repoDir}. Continue it (reuse the branch / --branch ${branch}) or pick another name.`,
+    });
+  }
+
+  if (exists) {
+    const holder = entries.find((e) => e.branch === branch);
+    if (holder) {
+      if (!isStale(holder, worktreePath)) {
+        throw new GitError({
+          kind: "already_checked_out",
+          message: `Branch ${branch} is checked out in the worktree at ${holder.path}${holder.locked ? ` (${holder.locked})` : ""}, which is still in use. Wait for that run to end, or remove that worktree.`,
+        });
+      }
+      await dropWorktree(repoDir, holder.path);
+    }
+  }
+
+  const lock = ["--lock", "--reason", lockReason()];
+  const args = exists
+    ? [...NO_HOOKS, "worktree", "add", ...lock, worktreePath, branch]
+    : [...NO_HOOKS, "worktree", "add", ...lock, "-b", branch, worktreePath, baseSha];
+  fs.mkdirSync(path.dirname(worktreePath), { recursive: true });
+  await runGit(args, { cwd: repoDir });
+  return { path: worktreePath, branch, baseSha, created: !exists };
+}
+
+/** Unlock, remove (with --force unless told otherwise) and prune a worktree. The branch is kept. */
+export async function removeWorktree(
+  repoDir: string,
+  worktreePath: string,
+  opts: { force?: boolean } = {},
+): Promise<void> {
+  const force = opts.force ?? true;
+  const entry = (await listWorktrees(repoDir)).find((e) => samePath(e.path, worktreePath));
+  if (entry && !entry.bare) {
+    if (entry.locked !== undefined) await runGit(["worktree", "unlock", entry.path], { cwd: repoDir });
+    if (fs.existsSync(entry.path)) {
+      await runGit(["worktree", "remove", ...(force ? ["--force"] : []), entry.path], { cwd: repoDir });
+    }
+  }
+  await runGit(["worktree", "prune"], { cwd: repoDir });
+}
