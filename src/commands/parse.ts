@@ -138,6 +138,15 @@ function parseRun(text: string, start: number): Parsed {
       break;
     }
 
+    // Phones and editors turn "--" into a dash; say so instead of calling it a playbook name.
+    if (/^[\u2012-\u2015\u2212]/u.test(raw)) {
+      const fixed = tok.value.replace(/^[\u2012-\u2015\u2212]+/u, "--");
+      return {
+        ok: false,
+        error: `${show(tok.value)} starts with a typographic dash; flags and the free-text separator use two hyphens: ${show(fixed)}. ${HELP}`,
+      };
+    }
+
     // A flag is a token whose first character is an unquoted "-": `--model="a b"` is a flag, `"--x"` is not.
     if (raw.startsWith("-")) {
       const eq = tok.value.indexOf("=");

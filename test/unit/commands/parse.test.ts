@@ -156,6 +156,13 @@ describe("parseCommands: run", () => {
     );
   });
 
+  it("explains an autocorrected dash in place of --", () => {
+    expect(err("/maestro run x \u2014dry-run")).toBe(
+      '"\u2014dry-run" starts with a typographic dash; flags and the free-text separator use two hyphens: "--dry-run". See /maestro help.',
+    );
+    expect(err("/maestro run x \u2013 some text")).toMatch(/use two hyphens: "--"/);
+  });
+
   it("refuses missing flag values", () => {
     expect(err("/maestro run --agent")).toBe(
       'Flag "--agent" needs a value, e.g. "--agent codex". See /maestro help.',
