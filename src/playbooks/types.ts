@@ -24,4 +24,6 @@ export interface Playbook {
   tasks: PlaybookTask[];
   /** The original source text, byte for byte. */
   source: string;
+  /** The file it was read from, when known (used in error messages). */
+  file?: string;
 }
