@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@jest/globals";
 import { formatDryRunReply, type DryRunInput } from "../../../src/commands/dry-run.js";
 import { parseCommands } from "../../../src/commands/parse.js";
+import { parsePlaybook } from "../../../src/playbooks/parse.js";
 import type { Playbook, PlaybookTask } from "../../../src/playbooks/types.js";
 
 function task(index: number, text: string, done = false): PlaybookTask {
@@ -40,6 +41,36 @@ describe("formatDryRunReply", () => {
     );
     expect(reply).not.toContain("Already done");
     expect(reply).toContain("Playbook: `.github/maestro/playbooks/lint.md`. Lint clean-up");
+  });
+
+  it("lists the unfinished tasks of a parsed playbook, in order", () => {
+    const source = [
+      "---",
+      "description: Lint clean-up",
+      "---",
+      "# Lint",
+      "Fix lint.",
+      "",
+      "- [ ] Fix packages/core",
+      "  - sub-bullets are details, not tasks",
+      "- [x] Already done",
+      "* [ ] Fix packages/cli",
+      "",
+      "```",
+      "- [ ] not a task (code)",
+      "```",
+    ].join("\n");
+    const reply = formatDryRunReply({
+      ...base,
+      origin: "builtin",
+      playbook: parsePlaybook(source, { name: "lint" }),
+    });
+    expect(reply).toContain("Playbook: built-in `playbooks/lint.md`. Lint clean-up");
+    expect(reply).toContain(
+      "**Tasks that would run** (2; 1 already done, skipped):\n\n1. Fix packages/core\n2. Fix packages/cli\n\n",
+    );
+    expect(reply).not.toContain("sub-bullets");
+    expect(reply).not.toContain("not a task");
   });
 
   it("shows the resolved agent, model, limits and verify commands, and that nothing was queued", () => {

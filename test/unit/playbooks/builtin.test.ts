@@ -1,8 +1,7 @@
 import { describe, expect, it } from "@jest/globals";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parse as parseYaml } from "yaml";
-import { frontMatterSchema } from "../../../src/playbooks/front-matter.js";
+import { assertRunnable, parsePlaybook } from "../../../src/playbooks/parse.js";
 import {
   builtinPlaybooksDir,
   listBuiltinPlaybooks,
@@ -46,20 +45,28 @@ describe("built-in playbooks", () => {
   describe.each(REQUIRED)("%s", (name) => {
     const source = readFileSync(join(builtinPlaybooksDir(), `${name}.md`), "utf8");
 
-    it("has valid front matter with a description and no pinned agent or model", () => {
-      const m = /^---\n([\s\S]*?)\n---\n/.exec(source);
-      expect(m).not.toBeNull();
-      const fm = frontMatterSchema.parse(parseYaml(m![1]!));
-      expect(fm.description && fm.description.length).toBeGreaterThan(10);
-      expect(fm.agent).toBeUndefined();
-      expect(fm.model).toBeUndefined();
+    it("parses, with a description in the front matter and no pinned agent or model", () => {
+      const p = parsePlaybook(source, { name, file: `playbooks/${name}.md` });
+      expect(p.name).toBe(name);
+      expect(p.frontMatter.description?.length).toBeGreaterThan(10);
+      expect(p.frontMatter.agent).toBeUndefined();
+      expect(p.frontMatter.model).toBeUndefined();
+      expect(() => assertRunnable(p)).not.toThrow();
     });
 
-    it("has 3 to 5 unticked top-level tasks and no ticked ones", () => {
-      const tasks = source.split("\n").filter((l) => /^- \[ \] \S/.test(l));
-      expect(tasks.length).toBeGreaterThanOrEqual(3);
-      expect(tasks.length).toBeLessThanOrEqual(5);
-      expect(source).not.toMatch(/^\s*[-*] \[[xX]\]/m);
+    it("has 3 to 5 unticked tasks, each a precise instruction, and context prose without the tasks", () => {
+      const p = parsePlaybook(source, { name });
+      expect(p.tasks.length).toBeGreaterThanOrEqual(3);
+      expect(p.tasks.length).toBeLessThanOrEqual(5);
+      for (const t of p.tasks) {
+        expect(t.done).toBe(false);
+        expect(t.text.length).toBeGreaterThan(40);
+        expect(p.context).not.toContain(t.text);
+      }
+      expect(p.tasks.map((t) => t.index)).toEqual(p.tasks.map((_, i) => i));
+      // The checklist the parser found is every "- [ ]" line of the file: nothing is silently dropped.
+      expect(p.tasks.length).toBe(source.split("\n").filter((l) => /^- \[ \] \S/.test(l)).length);
+      expect(p.context.length).toBeGreaterThan(100);
     });
 
     it("uses only the template values of DESIGN §3", () => {
