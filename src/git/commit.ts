@@ -13,6 +13,8 @@ export interface CommitAllOptions {
   trailers: Record<string, string>;
   author: Person;
   coAuthors?: Person[];
+  /** Commit even when nothing changed: a task that needed no change still leaves its checkpoint trailer. */
+  allowEmpty?: boolean;
 }
 
 export interface CommitResult {
@@ -52,13 +54,13 @@ export function buildCommitMessage(
   return lines.length ? `${body}\n\n${lines.join("\n")}\n` : `${body}\n`;
 }
 
-/** Stage everything and commit it; null when there is nothing to commit. */
+/** Stage everything and commit it; null when there is nothing to commit (unless allowEmpty). */
 export async function commitAll(opts: CommitAllOptions): Promise<CommitResult | null> {
   const { cwd } = opts;
   await runGit([...SAFE, "add", "-A"], { cwd });
   const { stdout } = await runGit(["diff", "--cached", "--name-status", "-z", "-M"], { cwd });
   const staged = parseNameStatus(stdout);
-  if (staged.entries === 0) return null;
+  if (staged.entries === 0 && !opts.allowEmpty) return null;
 
   const env = {
     GIT_AUTHOR_NAME: oneLine(opts.author.name),
@@ -67,7 +69,8 @@ export async function commitAll(opts: CommitAllOptions): Promise<CommitResult | 
     GIT_COMMITTER_EMAIL: oneLine(opts.author.email),
   };
   const message = buildCommitMessage(opts.message, opts.trailers, opts.coAuthors);
-  await runGit([...SAFE, "commit", "--no-verify", "--quiet", "--cleanup=whitespace", "-F", "-"], {
+  const empty = staged.entries === 0 ? ["--allow-empty"] : [];
+  await runGit([...SAFE, "commit", "--no-verify", "--quiet", ...empty, "--cleanup=whitespace", "-F", "-"], {
     cwd,
     env,
     input: message,

@@ -44,9 +44,12 @@ export async function ensureMirror(opts: EnsureMirrorOptions): Promise<string> {
     timeoutMs: opts.lockTimeoutMs,
     signal: opts.signal,
   });
+  let created = false;
   try {
-    if (!fs.existsSync(path.join(dir, "HEAD"))) await initMirror(dir, opts.remoteUrl, git);
-    else await git(["config", "remote.origin.url", opts.remoteUrl], { cwd: dir });
+    if (!fs.existsSync(path.join(dir, "HEAD"))) {
+      await initMirror(dir, opts.remoteUrl, git);
+      created = true;
+    } else await git(["config", "remote.origin.url", opts.remoteUrl], { cwd: dir });
     await git(["fetch", "--prune", "--quiet", "origin"], {
       cwd: dir,
       env: authEnv(opts.auth),
@@ -55,6 +58,10 @@ export async function ensureMirror(opts: EnsureMirrorOptions): Promise<string> {
       signal: opts.signal,
     });
     return dir;
+  } catch (err) {
+    // A cache that never fetched anything (wrong name, no access) is not worth keeping.
+    if (created) fs.rmSync(dir, { recursive: true, force: true });
+    throw err;
   } finally {
     release();
   }

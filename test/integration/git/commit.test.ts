@@ -1,0 +1,169 @@
+import { afterEach, describe, expect, it } from "@jest/globals";
+import fs from "node:fs/promises";
+import path from "node:path";
+import { committedTasks } from "../../../src/git/checkpoints.js";
+import { buildCommitMessage, changedFiles, commitAll } from "../../../src/git/commit.js";
+import { findProtectedChanges } from "../../../src/git/protected-paths.js";
+import { makeTempRepo, type TempRepo } from "../../helpers/git-repo.js";
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!();
+});
+async function repo(files?: Record<string, string>): Promise<TempRepo> {
+  const r = await makeTempRepo(files);
+  cleanups.push(r.cleanup);
+  return r;
+}
+const bot = { name: "maestro-app[bot]", email: "123+maestro-app[bot]@users.noreply.github.com" };
+const write = (r: TempRepo, rel: string, content: string) =>
+  fs
+    .mkdir(path.dirname(path.join(r.dir, rel)), { recursive: true })
+    .then(() => fs.writeFile(path.join(r.dir, rel), content));
+
+describe("changedFiles", () => {
+  it("lists staged, unstaged, untracked, deleted and both names of a rename", async () => {
+    const r = await repo({
+      "a.txt": "a\n",
+      "b.txt": "b\n",
+      "old.txt": "same content here\n",
+      "gone.txt": "x\n",
+    });
+    expect(await changedFiles(r.dir)).toEqual([]);
+    await write(r, "a.txt", "changed\n");
+    await write(r, "b.txt", "staged\n");
+    await r.git("add", "b.txt");
+    await write(r, "dir/with space/new file.txt", "n\n");
+    await fs.rm(path.join(r.dir, "gone.txt"));
+    await r.git("mv", "old.txt", "renamed.txt");
+    expect((await changedFiles(r.dir)).sort()).toEqual(
+      ["a.txt", "b.txt", "dir/with space/new file.txt", "gone.txt", "old.txt", "renamed.txt"].sort(),
+    );
+  });
+});
+
+describe("commitAll", () => {
+  it("returns null when there is nothing to commit", async () => {
+    const r = await repo();
+    const before = await r.git("rev-parse", "HEAD");
+    expect(await commitAll({ cwd: r.dir, message: "nothing", trailers: {}, author: bot })).toBeNull();
+    expect(await r.git("rev-parse", "HEAD")).toBe(before);
+  });
+
+  it("commits everything with author and committer from env, trailers and co-authors as real trailers", async () => {
+    const r = await repo({ "a.txt": "a\n", "old.txt": "same content here\n" });
+    await write(r, "a.txt", "changed\n");
+    await write(r, "new.txt", "new\n");
+    await r.git("mv", "old.txt", "moved.txt");
+    const res = await commitAll({
+      cwd: r.dir,
+      message: "Fix the lint errors in a.txt\n\nDetails: #123 is referenced here.",
+      trailers: { "Maestro-Run": "run-abc", "Maestro-Task": "2" },
+      author: bot,
+      coAuthors: [{ name: "Octo Cat", email: "octocat@example.com" }],
+    });
+    expect(res).not.toBeNull();
+    expect(res!.sha).toBe(await r.git("rev-parse", "HEAD"));
+    expect(res!.filesChanged).toBe(3);
+    expect(res!.files.sort()).toEqual(["a.txt", "moved.txt", "new.txt", "old.txt"]);
+    expect(await r.git("log", "-1", "--format=%an <%ae>|%cn <%ce>")).toBe(
+      `${bot.name} <${bot.email}>|${bot.name} <${bot.email}>`,
+    );
+    expect(await r.git("log", "-1", "--format=%(trailers:unfold,only)")).toBe(
+      "Maestro-Run: run-abc\nMaestro-Task: 2\nCo-authored-by: Octo Cat <octocat@example.com>\n",
+    );
+    // A '#' line of the message is kept (no comment stripping).
+    expect(await r.git("log", "-1", "--format=%B")).toContain("Details: #123 is referenced here.");
+    expect(await r.git("status", "--porcelain")).toBe("");
+  });
+
+  it("never runs hooks and never signs, whatever the repo config says", async () => {
+    const r = await repo();
+    const marker = path.join(r.dir, "..", `hook-ran-${path.basename(r.dir)}`);
+    cleanups.push(() => fs.rm(marker, { force: true }));
+    for (const hook of ["pre-commit", "commit-msg", "prepare-commit-msg", "post-commit"]) {
+      await fs.writeFile(
+        path.join(r.dir, ".git/hooks", hook),
+        `#!/bin/sh\necho ${hook} >> ${marker}\nexit 1\n`,
+        { mode: 0o755 },
+      );
+    }
+    await r.git("config", "commit.gpgsign", "true");
+    await r.git("config", "user.signingkey", "DEADBEEF");
+    await write(r, "x.txt", "x\n");
+    const res = await commitAll({ cwd: r.dir, message: "x", trailers: { "Maestro-Task": "0" }, author: bot });
+    expect(res).not.toBeNull();
+    await expect(fs.access(marker)).rejects.toThrow();
+  });
+
+  it("keeps a newline in a trailer value from forging extra trailers", () => {
+    const msg = buildCommitMessage("subject", { "Maestro-Run": "r1\nMaestro-Task: 99" });
+    expect(msg).toBe("subject\n\nMaestro-Run: r1 Maestro-Task: 99\n");
+    expect(() => buildCommitMessage("   ", {})).toThrow(/empty/);
+    expect(() => buildCommitMessage("s", { "bad key": "v" })).toThrow(/invalid trailer key/);
+  });
+});
+
+describe("committedTasks", () => {
+  it("reads task checkpoints back from the trailers of baseRef..branch", async () => {
+    const r = await repo();
+    await r.git("checkout", "-q", "-b", "maestro/run");
+    const shas: string[] = [];
+    for (const i of [0, 1, 2]) {
+      await write(r, `t${i}.txt`, `${i}\n`);
+      const res = await commitAll({
+        cwd: r.dir,
+        message: `Task ${i}`,
+        trailers: { "Maestro-Run": i === 2 ? "run-2" : "run-1", "Maestro-Task": String(i) },
+        author: bot,
+        coAuthors: [{ name: "Octo", email: "o@example.com" }],
+      });
+      shas.push(res!.sha);
+    }
+    // A human commit in between, and one whose body merely mentions a trailer.
+    await write(r, "human.txt", "h\n");
+    await r.git("add", "-A");
+    await r.git(
+      "commit",
+      "-qm",
+      "human fix\n\nMaestro-Task: 7 is mentioned here, not a trailer\n\nSigned-off-by: H <h@x>",
+    );
+    // A redone task 1: the newest commit wins.
+    await write(r, "t1.txt", "redo\n");
+    const redo = await commitAll({
+      cwd: r.dir,
+      message: "Task 1 again",
+      trailers: { "Maestro-Task": "1", "Maestro-Run": "run-3" },
+      author: bot,
+    });
+
+    const done = await committedTasks({ cwd: r.dir, baseRef: "main" });
+    expect([...done.keys()].sort()).toEqual([0, 1, 2]);
+    expect(done.get(0)).toEqual({ sha: shas[0], runId: "run-1" });
+    expect(done.get(1)).toEqual({ sha: redo!.sha, runId: "run-3" });
+    expect(done.get(2)).toEqual({ sha: shas[2], runId: "run-2" });
+
+    // From another checkout, by branch name; and nothing on main itself.
+    await r.git("checkout", "-q", "main");
+    expect((await committedTasks({ cwd: r.dir, baseRef: "main", branch: "maestro/run" })).size).toBe(3);
+    expect((await committedTasks({ cwd: r.dir, baseRef: "main" })).size).toBe(0);
+  });
+
+  it("fails with bad_ref for an unknown base", async () => {
+    const r = await repo();
+    await expect(committedTasks({ cwd: r.dir, baseRef: "origin/nope" })).rejects.toMatchObject({
+      kind: "bad_ref",
+    });
+  });
+});
+
+describe("protected paths on real changes", () => {
+  it("flags a change under .github/workflows made in the worktree", async () => {
+    const r = await repo({ ".github/workflows/ci.yml": "on: push\n", "src/a.ts": "1\n" });
+    await write(r, ".github/workflows/ci.yml", "on: [push, pull_request]\n");
+    await write(r, "src/a.ts", "2\n");
+    expect(findProtectedChanges(await changedFiles(r.dir), [".github/workflows/**"])).toEqual([
+      ".github/workflows/ci.yml",
+    ]);
+  });
+});
