@@ -88,7 +88,8 @@ function validate(yamlText: string, file: string | undefined): FrontMatter {
     const detail = syntax.message.replace(/\s+/g, " ").trim().replace(/\.$/, "");
     throw new PlaybookError(
       `front matter: YAML syntax error: ${detail}. Fix the YAML: one \`key: value\` per line, and quote values that contain \`: \` or start with a special character.`,
-      { file, line: fileLine(syntax.pos[0]) },
+      // Errors found at the end of the text (unclosed quotes, brackets) point at the last YAML line.
+      { file, line: fileLine(Math.max(0, Math.min(syntax.pos[0], yamlText.trimEnd().length - 1))) },
     );
   }
 

@@ -167,20 +167,21 @@ function normalizeParagraph(raw: string): string {
 }
 
 function buildContext(body: string, removed: Array<[number, number]>): string {
-  let out = "";
-  let pos = 0;
   const pieces: string[] = [];
+  let pos = 0;
   for (const [from, to] of removed) {
     pieces.push(body.slice(pos, from));
     pos = to;
   }
   pieces.push(body.slice(pos));
+  // Where an item was cut out, the blank lines on both sides of the cut shrink to at most one.
+  let out = "";
   for (const raw of pieces) {
     const piece = toLf(raw);
-    const stripped = piece.replace(/^(?:[ \t]*\n)+/, "");
-    const hadBlank = stripped.length !== piece.length;
-    if (out !== "" && hadBlank && !/\n[ \t]*\n$/.test(out)) out += "\n";
-    out += out === "" || hadBlank ? stripped : piece;
+    const head = piece.replace(/^(?:[ \t]*\n)+/, "");
+    const tail = out.replace(/\n(?:[ \t]*\n)+$/, "\n");
+    const blank = head.length !== piece.length || tail.length !== out.length;
+    out = tail === "" ? head : tail + (blank ? "\n" : "") + head;
   }
   return out.replace(/^(?:[ \t]*\n)+/, "").trimEnd();
 }
