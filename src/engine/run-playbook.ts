@@ -174,7 +174,9 @@ async function runTask(ctx: TaskContext): Promise<TaskOutcome> {
     if (session.status !== "ok") {
       const status: TaskStatus =
         session.status === "timeout" ? "timeout" : session.status === "cancelled" ? "cancelled" : "failed";
-      return finish(status, { error: session.error ?? describeStop(ctx.stop.reason(), cost) });
+      // A stop of ours (cancel, cap, run timeout) explains the end better than the agent's own error.
+      const error = describeStop(ctx.stop.reason(), cost) ?? session.error;
+      return finish(status, error ? { error } : {});
     }
 
     const touched = await changedFiles(ctx.cwd);
