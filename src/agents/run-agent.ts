@@ -56,8 +56,17 @@ export async function runAgentProcess(
   parser: StreamParser,
   opts: AgentRunOptions,
 ): Promise<AgentResult> {
+  let handlerFailed = false;
   const emit = (events: AgentEvent[]): void => {
-    for (const e of events) opts.onEvent(e);
+    for (const e of events) {
+      try {
+        opts.onEvent(e);
+      } catch (err) {
+        // the session goes on (its process must still be reaped), but a broken handler must not go unnoticed
+        if (!handlerFailed) process.emitWarning(`agent onEvent handler threw: ${(err as Error).message}`, "MaestroAgentWarning");
+        handlerFailed = true;
+      }
+    }
   };
   const env = buildChildEnv(opts.baseEnv, name, invocation.env);
   const proc = await runManagedProcess({
