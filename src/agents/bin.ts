@@ -1,7 +1,9 @@
 // Where each agent's binary is: the operator's MAESTRO_<AGENT>_BIN, else the CLI's name looked up on PATH.
 import type { AgentName } from "./types.js";
 
-export const AGENT_BIN_DEFAULTS: Readonly<Record<Exclude<AgentName, "command">, { bin: string; envVar: string }>> = {
+export const AGENT_BIN_DEFAULTS: Readonly<
+  Record<Exclude<AgentName, "command">, { bin: string; envVar: string }>
+> = {
   "claude-code": { bin: "claude", envVar: "MAESTRO_CLAUDE_CODE_BIN" },
   codex: { bin: "codex", envVar: "MAESTRO_CODEX_BIN" },
   opencode: { bin: "opencode", envVar: "MAESTRO_OPENCODE_BIN" },

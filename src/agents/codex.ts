@@ -16,7 +16,11 @@ export const codexAdapter: AgentAdapter = {
     const args = ["exec", "--json", "--sandbox", "workspace-write"];
     if (opts.model) args.push("--model", opts.model);
     args.push("-");
-    return { command: opts.bin ?? resolveAgentBin("codex", opts.baseEnv), args, stdin: promptWithSystem(opts) };
+    return {
+      command: opts.bin ?? resolveAgentBin("codex", opts.baseEnv),
+      args,
+      stdin: promptWithSystem(opts),
+    };
   },
   run(opts: AgentRunOptions): Promise<AgentResult> {
     const parser = createCodexStreamParser({

@@ -12,7 +12,11 @@ export const openCodeAdapter: AgentAdapter = {
   buildInvocation(opts: AgentRunOptions): AgentInvocation {
     const args = ["run", "--format", "json"];
     if (opts.model) args.push("--model", opts.model);
-    return { command: opts.bin ?? resolveAgentBin("opencode", opts.baseEnv), args, stdin: promptWithSystem(opts) };
+    return {
+      command: opts.bin ?? resolveAgentBin("opencode", opts.baseEnv),
+      args,
+      stdin: promptWithSystem(opts),
+    };
   },
   run(opts: AgentRunOptions): Promise<AgentResult> {
     const parser = createOpenCodeStreamParser({

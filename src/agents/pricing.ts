@@ -41,11 +41,15 @@ export interface ResolvedPrice {
  * Finds the price of `model`: exact key, else the longest key that is a prefix of it at a `-`/`.`/`@` boundary
  * ("claude-sonnet-4-5-20250929" → "claude-sonnet-4-5"). A provider prefix ("anthropic/…", "models/…") is ignored.
  */
-export function resolvePrice(model: string | undefined, table: PricingTable = DEFAULT_PRICING): ResolvedPrice | undefined {
+export function resolvePrice(
+  model: string | undefined,
+  table: PricingTable = DEFAULT_PRICING,
+): ResolvedPrice | undefined {
   if (!model) return undefined;
-  const candidates = [model, model.includes("/") ? model.slice(model.lastIndexOf("/") + 1) : undefined].filter(
-    (m): m is string => m !== undefined && m.length > 0,
-  );
+  const candidates = [
+    model,
+    model.includes("/") ? model.slice(model.lastIndexOf("/") + 1) : undefined,
+  ].filter((m): m is string => m !== undefined && m.length > 0);
   for (const name of candidates) {
     const exact = table[name];
     if (exact) return { key: name, price: exact };
@@ -63,7 +67,10 @@ export function resolvePrice(model: string | undefined, table: PricingTable = DE
   return undefined;
 }
 
-export type TokenCounts = Pick<Usage, "inputTokens" | "outputTokens" | "cacheReadTokens" | "cacheWriteTokens">;
+export type TokenCounts = Pick<
+  Usage,
+  "inputTokens" | "outputTokens" | "cacheReadTokens" | "cacheWriteTokens"
+>;
 
 export interface CostResult {
   costUsd: number;
@@ -76,7 +83,11 @@ export interface CostResult {
  * Cost of `usage` for `model`. `inputTokens` is uncached input (cache reads and writes are counted separately);
  * a price without cacheRead/cacheWrite charges those at the input price. `extraPricing` (repo config) wins over defaults.
  */
-export function computeCostUsd(usage: TokenCounts, model: string | undefined, extraPricing?: PricingTable): CostResult {
+export function computeCostUsd(
+  usage: TokenCounts,
+  model: string | undefined,
+  extraPricing?: PricingTable,
+): CostResult {
   const table = extraPricing ? { ...DEFAULT_PRICING, ...extraPricing } : DEFAULT_PRICING;
   const resolved = resolvePrice(model, table);
   if (!resolved) return { costUsd: 0, priced: false };

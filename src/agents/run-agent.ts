@@ -3,7 +3,14 @@ import { buildChildEnv } from "../security/child-env.js";
 import { runManagedProcess, type ManagedProcessResult } from "./process.js";
 import type { StreamParser, StreamParserResult } from "./parsers/stream-parser.js";
 import { classifyError } from "./parsers/stream-parser.js";
-import type { AgentErrorCode, AgentEvent, AgentInvocation, AgentName, AgentResult, AgentRunOptions } from "./types.js";
+import type {
+  AgentErrorCode,
+  AgentEvent,
+  AgentInvocation,
+  AgentName,
+  AgentResult,
+  AgentRunOptions,
+} from "./types.js";
 
 const ERROR_TAIL_CHARS = 1500;
 
@@ -25,12 +32,22 @@ export function toAgentResult(
   parsed: StreamParserResult,
   timeoutMs: number,
 ): AgentResult {
-  const common = { exitCode: proc.exitCode, usage: parsed.usage, ...(parsed.summary !== undefined ? { summary: parsed.summary } : {}) };
-  if (proc.cancelled) return { ...common, status: "cancelled", error: `${name} was cancelled; its process group was killed` };
+  const common = {
+    exitCode: proc.exitCode,
+    usage: parsed.usage,
+    ...(parsed.summary !== undefined ? { summary: parsed.summary } : {}),
+  };
+  if (proc.cancelled)
+    return { ...common, status: "cancelled", error: `${name} was cancelled; its process group was killed` };
   if (proc.timedOut) {
-    return { ...common, status: "timeout", error: `${name} timed out after ${duration(timeoutMs)}; its process group was killed` };
+    return {
+      ...common,
+      status: "timeout",
+      error: `${name} timed out after ${duration(timeoutMs)}; its process group was killed`,
+    };
   }
-  if (proc.spawnError !== undefined) return { ...common, status: "failed", error: proc.spawnError, errorCode: "not_found" };
+  if (proc.spawnError !== undefined)
+    return { ...common, status: "failed", error: proc.spawnError, errorCode: "not_found" };
 
   const exitedBadly = proc.exitCode !== 0;
   // the CLI's own diagnosis wins, unless it is only "no final line" and the process has more to say
@@ -38,13 +55,26 @@ export function toAgentResult(
     return { ...common, status: "failed", error: parsed.error, errorCode: parsed.errorCode ?? "other" };
   }
   if (exitedBadly) {
-    const how = proc.exitCode !== null ? `exited with code ${proc.exitCode}` : `was killed by ${proc.signal ?? "a signal"}`;
+    const how =
+      proc.exitCode !== null
+        ? `exited with code ${proc.exitCode}`
+        : `was killed by ${proc.signal ?? "a signal"}`;
     const tail = lastLines(proc.stderrTail) || lastLines(proc.stdoutTail);
     const errorCode: AgentErrorCode = tail ? classifyError(tail) : "other";
-    return { ...common, status: "failed", error: tail ? `${name} ${how}: ${tail}` : `${name} ${how}`, errorCode };
+    return {
+      ...common,
+      status: "failed",
+      error: tail ? `${name} ${how}: ${tail}` : `${name} ${how}`,
+      errorCode,
+    };
   }
   if (parsed.isError) {
-    return { ...common, status: "failed", error: parsed.error ?? `${name} failed`, errorCode: parsed.errorCode ?? "other" };
+    return {
+      ...common,
+      status: "failed",
+      error: parsed.error ?? `${name} failed`,
+      errorCode: parsed.errorCode ?? "other",
+    };
   }
   return { ...common, status: "ok" };
 }
@@ -63,7 +93,11 @@ export async function runAgentProcess(
         opts.onEvent(e);
       } catch (err) {
         // the session goes on (its process must still be reaped), but a broken handler must not go unnoticed
-        if (!handlerFailed) process.emitWarning(`agent onEvent handler threw: ${(err as Error).message}`, "MaestroAgentWarning");
+        if (!handlerFailed)
+          process.emitWarning(
+            `agent onEvent handler threw: ${(err as Error).message}`,
+            "MaestroAgentWarning",
+          );
         handlerFailed = true;
       }
     }

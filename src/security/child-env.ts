@@ -86,7 +86,9 @@ export function buildChildEnv(
   extra?: Record<string, string>,
 ): Record<string, string> {
   if (!(profile in AGENT_ENV_PREFIXES)) {
-    throw new Error(`unknown child env profile '${String(profile)}'; expected one of ${Object.keys(AGENT_ENV_PREFIXES).join(", ")}`);
+    throw new Error(
+      `unknown child env profile '${String(profile)}'; expected one of ${Object.keys(AGENT_ENV_PREFIXES).join(", ")}`,
+    );
   }
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(base)) {

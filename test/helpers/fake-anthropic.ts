@@ -15,7 +15,12 @@ export interface FakeReply {
   text?: string;
   toolUses?: FakeToolUse[];
   /** Usage reported for this reply. Defaults: input 100, output 20. */
-  usage?: { input_tokens?: number; output_tokens?: number; cache_read_input_tokens?: number; cache_creation_input_tokens?: number };
+  usage?: {
+    input_tokens?: number;
+    output_tokens?: number;
+    cache_read_input_tokens?: number;
+    cache_creation_input_tokens?: number;
+  };
   /** An HTTP error instead of a reply, e.g. { status: 429, type: "rate_limit_error", message: "..." }. */
   error?: { status: number; type: string; message: string };
   model?: string;
@@ -55,12 +60,14 @@ function readBody(req: IncomingMessage): Promise<string> {
 }
 
 let counter = 0;
-const nextId = (prefix: string): string => `${prefix}_fake${Date.now().toString(36)}${(counter++).toString(36).padStart(6, "0")}`;
+const nextId = (prefix: string): string =>
+  `${prefix}_fake${Date.now().toString(36)}${(counter++).toString(36).padStart(6, "0")}`;
 
 function contentOf(reply: FakeReply): Array<Record<string, unknown>> {
   const blocks: Array<Record<string, unknown>> = [];
   if (reply.text !== undefined) blocks.push({ type: "text", text: reply.text });
-  for (const t of reply.toolUses ?? []) blocks.push({ type: "tool_use", id: t.id ?? nextId("toolu"), name: t.name, input: t.input });
+  for (const t of reply.toolUses ?? [])
+    blocks.push({ type: "tool_use", id: t.id ?? nextId("toolu"), name: t.name, input: t.input });
   return blocks;
 }
 
@@ -76,7 +83,11 @@ function usageOf(reply: FakeReply): Required<NonNullable<FakeReply["usage"]>> {
 function writeStream(res: ServerResponse, reply: FakeReply, model: string): void {
   const usage = usageOf(reply);
   const blocks = contentOf(reply);
-  res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", "request-id": nextId("req") });
+  res.writeHead(200, {
+    "content-type": "text/event-stream",
+    "cache-control": "no-cache",
+    "request-id": nextId("req"),
+  });
   const id = nextId("msg");
   sse(res, "message_start", {
     type: "message_start",
@@ -93,8 +104,16 @@ function writeStream(res: ServerResponse, reply: FakeReply, model: string): void
   });
   blocks.forEach((block, index) => {
     if (block.type === "text") {
-      sse(res, "content_block_start", { type: "content_block_start", index, content_block: { type: "text", text: "" } });
-      sse(res, "content_block_delta", { type: "content_block_delta", index, delta: { type: "text_delta", text: block.text } });
+      sse(res, "content_block_start", {
+        type: "content_block_start",
+        index,
+        content_block: { type: "text", text: "" },
+      });
+      sse(res, "content_block_delta", {
+        type: "content_block_delta",
+        index,
+        delta: { type: "text_delta", text: block.text },
+      });
     } else {
       sse(res, "content_block_start", {
         type: "content_block_start",
@@ -166,7 +185,12 @@ export async function startFakeAnthropic(script: FakeScript): Promise<FakeAnthro
       }
       if (path !== "/v1/messages") {
         res.writeHead(404, { "content-type": "application/json" });
-        res.end(JSON.stringify({ type: "error", error: { type: "not_found_error", message: `fake: no route ${path}` } }));
+        res.end(
+          JSON.stringify({
+            type: "error",
+            error: { type: "not_found_error", message: `fake: no route ${path}` },
+          }),
+        );
         return;
       }
 
@@ -181,8 +205,13 @@ export async function startFakeAnthropic(script: FakeScript): Promise<FakeAnthro
         agentTurn++;
       }
       if (reply.error) {
-        res.writeHead(reply.error.status, { "content-type": "application/json", "request-id": nextId("req") });
-        res.end(JSON.stringify({ type: "error", error: { type: reply.error.type, message: reply.error.message } }));
+        res.writeHead(reply.error.status, {
+          "content-type": "application/json",
+          "request-id": nextId("req"),
+        });
+        res.end(
+          JSON.stringify({ type: "error", error: { type: reply.error.type, message: reply.error.message } }),
+        );
         return;
       }
       const model = reply.model ?? (typeof body?.model === "string" ? body.model : DEFAULT_MODEL);

@@ -111,7 +111,9 @@ export function createClaudeCodeStreamParser(opts: StreamParserOptions = {}): St
     const reported = typeof line.total_cost_usd === "number" && Number.isFinite(line.total_cost_usd);
     const usage: Usage = {
       ...tokens,
-      costUsd: reported ? roundUsd(line.total_cost_usd as number) : computeCostUsd(tokens, sessionModel, opts.pricing).costUsd,
+      costUsd: reported
+        ? roundUsd(line.total_cost_usd as number)
+        : computeCostUsd(tokens, sessionModel, opts.pricing).costUsd,
     };
     const subtype = str(line.subtype) ?? "success";
     const denials = Array.isArray(line.permission_denials) ? line.permission_denials : [];
@@ -124,7 +126,9 @@ export function createClaudeCodeStreamParser(opts: StreamParserOptions = {}): St
       errorCode = "max_turns";
       error = `Claude Code stopped at its turn limit (--max-turns) after ${num(line.num_turns)} turns without finishing`;
     } else if (line.is_error === true || subtype !== "success") {
-      const errors = Array.isArray(line.errors) ? line.errors.filter((e): e is string => typeof e === "string") : [];
+      const errors = Array.isArray(line.errors)
+        ? line.errors.filter((e): e is string => typeof e === "string")
+        : [];
       const text = resultText ?? (errors.length > 0 ? errors.join("; ") : undefined);
       errorCode = classifyError(text, status);
       error = text ? `Claude Code failed: ${quote(text)}` : `Claude Code failed (${subtype})`;
@@ -136,7 +140,11 @@ export function createClaudeCodeStreamParser(opts: StreamParserOptions = {}): St
     isError = isError || error !== undefined;
     final = {
       usage,
-      ...(resultText !== undefined && resultText.trim() !== "" ? { summary: resultText } : lastText ? { summary: lastText } : {}),
+      ...(resultText !== undefined && resultText.trim() !== ""
+        ? { summary: resultText }
+        : lastText
+          ? { summary: lastText }
+          : {}),
       isError,
       ...(errorCode ? { errorCode } : {}),
       ...(error ? { error } : {}),
@@ -154,7 +162,8 @@ export function createClaudeCodeStreamParser(opts: StreamParserOptions = {}): St
       if (!value) return [];
       switch (value.type) {
         case "system":
-          if (value.subtype === "init" && typeof value.model === "string") sessionModel = opts.model ?? value.model;
+          if (value.subtype === "init" && typeof value.model === "string")
+            sessionModel = opts.model ?? value.model;
           return [];
         case "assistant":
           return final ? [] : onAssistant(value);

@@ -45,9 +45,12 @@ export function createCodexStreamParser(opts: StreamParserOptions = {}): StreamP
       case "web_search": {
         if (id && toolsSeen.has(id)) return [];
         if (id) toolsSeen.add(id);
-        if (type === "command_execution") return [{ kind: "tool", name: "shell", input: { command: item.command } }];
-        if (type === "file_change") return [{ kind: "tool", name: "file_change", input: { changes: item.changes } }];
-        if (type === "web_search") return [{ kind: "tool", name: "web_search", input: { query: item.query } }];
+        if (type === "command_execution")
+          return [{ kind: "tool", name: "shell", input: { command: item.command } }];
+        if (type === "file_change")
+          return [{ kind: "tool", name: "file_change", input: { changes: item.changes } }];
+        if (type === "web_search")
+          return [{ kind: "tool", name: "web_search", input: { query: item.query } }];
         const server = str(item.server);
         const tool = str(item.tool) ?? "mcp";
         return [{ kind: "tool", name: server ? `${server}.${tool}` : tool, input: item.arguments }];
@@ -88,7 +91,9 @@ export function createCodexStreamParser(opts: StreamParserOptions = {}): StreamP
         case "turn.failed": {
           const message = str(obj(value.error)?.message) ?? lastError ?? "turn failed";
           failed = message;
-          return [{ kind: "error", code: classifyError(message), message: `Codex turn failed: ${quote(message)}` }];
+          return [
+            { kind: "error", code: classifyError(message), message: `Codex turn failed: ${quote(message)}` },
+          ];
         }
         case "error": {
           const message = str(value.message) ?? str(obj(value.error)?.message) ?? "unknown error";
@@ -102,11 +107,23 @@ export function createCodexStreamParser(opts: StreamParserOptions = {}): StreamP
     finish(): StreamParserResult {
       const base = { usage, ...(lastMessage ? { summary: lastMessage } : {}) };
       if (failed !== undefined) {
-        return { ...base, isError: true, errorCode: classifyError(failed), error: `Codex turn failed: ${quote(failed)}` };
+        return {
+          ...base,
+          isError: true,
+          errorCode: classifyError(failed),
+          error: `Codex turn failed: ${quote(failed)}`,
+        };
       }
       if (turnsCompleted === 0) {
-        const error = lastError ? `Codex failed: ${quote(lastError)}` : "Codex ended without completing a turn";
-        return { ...base, isError: true, errorCode: lastError ? classifyError(lastError) : "malformed_output", error };
+        const error = lastError
+          ? `Codex failed: ${quote(lastError)}`
+          : "Codex ended without completing a turn";
+        return {
+          ...base,
+          isError: true,
+          errorCode: lastError ? classifyError(lastError) : "malformed_output",
+          error,
+        };
       }
       return { ...base, isError: false };
     },

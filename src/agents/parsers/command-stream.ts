@@ -4,7 +4,14 @@
 // The last message line is the summary. The command's exit status alone decides success (the adapter's job).
 import { computeCostUsd, emptyUsage, roundUsd } from "../pricing.js";
 import type { AgentEvent, Usage } from "../types.js";
-import { num, obj, usageEvent, type StreamParser, type StreamParserOptions, type StreamParserResult } from "./stream-parser.js";
+import {
+  num,
+  obj,
+  usageEvent,
+  type StreamParser,
+  type StreamParserOptions,
+  type StreamParserResult,
+} from "./stream-parser.js";
 
 function usageLine(line: string): Record<string, unknown> | undefined {
   const t = line.trim();
@@ -31,7 +38,10 @@ export function createCommandStreamParser(opts: StreamParserOptions = {}): Strea
           cacheReadTokens: num(u.cacheReadTokens),
           cacheWriteTokens: num(u.cacheWriteTokens),
         };
-        const cost = typeof u.costUsd === "number" ? num(u.costUsd) : computeCostUsd(step, opts.model, opts.pricing).costUsd;
+        const cost =
+          typeof u.costUsd === "number"
+            ? num(u.costUsd)
+            : computeCostUsd(step, opts.model, opts.pricing).costUsd;
         usage = {
           inputTokens: usage.inputTokens + step.inputTokens,
           outputTokens: usage.outputTokens + step.outputTokens,

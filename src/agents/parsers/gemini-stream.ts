@@ -23,7 +23,12 @@ function tokensOf(s: JsonObject): TokenCounts {
   const inputAll = num(s.input_tokens);
   const cached = Math.min(num(s.cached), inputAll);
   const uncached = typeof s.input === "number" ? num(s.input) : inputAll - cached;
-  return { inputTokens: uncached, outputTokens: num(s.output_tokens), cacheReadTokens: cached, cacheWriteTokens: 0 };
+  return {
+    inputTokens: uncached,
+    outputTokens: num(s.output_tokens),
+    cacheReadTokens: cached,
+    cacheWriteTokens: 0,
+  };
 }
 
 export function createGeminiStreamParser(opts: StreamParserOptions = {}): StreamParser {
@@ -66,7 +71,13 @@ export function createGeminiStreamParser(opts: StreamParserOptions = {}): Stream
       const type = str(err?.type) ?? "";
       const code = /turn.?limit/i.test(type) ? "max_turns" : classifyError(`${type} ${message}`);
       const error = `Gemini CLI failed: ${quote(message)}`;
-      final = { usage, ...(lastMessage ? { summary: lastMessage } : {}), isError: true, errorCode: code, error };
+      final = {
+        usage,
+        ...(lastMessage ? { summary: lastMessage } : {}),
+        isError: true,
+        errorCode: code,
+        error,
+      };
       events.push({ kind: "error", code, message: error });
     }
     return events;
@@ -97,7 +108,10 @@ export function createGeminiStreamParser(opts: StreamParserOptions = {}): Stream
         case "error": {
           const message = str(value.message) ?? "unknown error";
           lastError = message;
-          return [...events, { kind: "error", code: classifyError(message), message: `Gemini CLI: ${quote(message)}` }];
+          return [
+            ...events,
+            { kind: "error", code: classifyError(message), message: `Gemini CLI: ${quote(message)}` },
+          ];
         }
         case "result":
           return [...events, ...onResult(value)];
@@ -113,7 +127,9 @@ export function createGeminiStreamParser(opts: StreamParserOptions = {}): Stream
         ...(lastMessage ? { summary: lastMessage } : {}),
         isError: true,
         errorCode: lastError ? classifyError(lastError) : "malformed_output",
-        error: lastError ? `Gemini CLI failed: ${quote(lastError)}` : "Gemini CLI ended without its final result event",
+        error: lastError
+          ? `Gemini CLI failed: ${quote(lastError)}`
+          : "Gemini CLI ended without its final result event",
       };
     },
   };

@@ -65,7 +65,8 @@ export function createOpenCodeStreamParser(opts: StreamParserOptions = {}): Stre
           const e = obj(value.error);
           const data = obj(e?.data);
           const name = str(e?.name) ?? "";
-          const message = str(data?.message) ?? str(e?.message) ?? str(value.message) ?? (name || "unknown error");
+          const message =
+            str(data?.message) ?? str(e?.message) ?? str(value.message) ?? (name || "unknown error");
           const status = typeof data?.statusCode === "number" ? data.statusCode : null;
           const code = name === "ProviderAuthError" ? "auth" : classifyError(`${name} ${message}`, status);
           error = { message: name && !message.includes(name) ? `${name}: ${message}` : message, code };
@@ -77,9 +78,20 @@ export function createOpenCodeStreamParser(opts: StreamParserOptions = {}): Stre
     },
     finish(): StreamParserResult {
       const base = { usage, ...(lastMessage ? { summary: lastMessage } : {}) };
-      if (error) return { ...base, isError: true, errorCode: error.code, error: `OpenCode failed: ${quote(error.message)}` };
+      if (error)
+        return {
+          ...base,
+          isError: true,
+          errorCode: error.code,
+          error: `OpenCode failed: ${quote(error.message)}`,
+        };
       if (steps === 0 && !lastMessage) {
-        return { ...base, isError: true, errorCode: "malformed_output", error: "OpenCode ended without finishing a step" };
+        return {
+          ...base,
+          isError: true,
+          errorCode: "malformed_output",
+          error: "OpenCode ended without finishing a step",
+        };
       }
       return { ...base, isError: false };
     },

@@ -37,11 +37,18 @@ export function parseJsonLine(line: string, cli: string): { value?: JsonObject; 
   if (trimmed === "") return {};
   try {
     const value: unknown = JSON.parse(trimmed);
-    if (value !== null && typeof value === "object" && !Array.isArray(value)) return { value: value as JsonObject };
+    if (value !== null && typeof value === "object" && !Array.isArray(value))
+      return { value: value as JsonObject };
   } catch {
     // fall through
   }
-  return { event: { kind: "error", code: "malformed_output", message: `ignored a line from ${cli} that is not a JSON object: ${quote(trimmed)}` } };
+  return {
+    event: {
+      kind: "error",
+      code: "malformed_output",
+      message: `ignored a line from ${cli} that is not a JSON object: ${quote(trimmed)}`,
+    },
+  };
 }
 
 export function num(value: unknown): number {
@@ -53,7 +60,9 @@ export function str(value: unknown): string | undefined {
 }
 
 export function obj(value: unknown): JsonObject | undefined {
-  return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as JsonObject) : undefined;
+  return value !== null && typeof value === "object" && !Array.isArray(value)
+    ? (value as JsonObject)
+    : undefined;
 }
 
 /** Maps an HTTP status and/or error text to an error code. */
@@ -61,8 +70,14 @@ export function classifyError(text: string | undefined, status?: number | null):
   if (status === 429) return "rate_limit";
   if (status === 401 || status === 403) return "auth";
   const t = (text ?? "").toLowerCase();
-  if (/rate.?limit|\b429\b|too many requests|quota|resource_exhausted|usage limit/.test(t)) return "rate_limit";
-  if (/\b401\b|\b403\b|invalid api key|invalid x-api-key|api key not valid|authenticat|unauthori[sz]ed|permission_denied|not logged in|login/.test(t)) return "auth";
+  if (/rate.?limit|\b429\b|too many requests|quota|resource_exhausted|usage limit/.test(t))
+    return "rate_limit";
+  if (
+    /\b401\b|\b403\b|invalid api key|invalid x-api-key|api key not valid|authenticat|unauthori[sz]ed|permission_denied|not logged in|login/.test(
+      t,
+    )
+  )
+    return "auth";
   if (/max(imum)?[ _-]?turns|turn limit/.test(t)) return "max_turns";
   return "other";
 }

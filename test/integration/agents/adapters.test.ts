@@ -29,7 +29,13 @@ function options(extra: Partial<AgentRunOptions> & { events?: AgentEvent[] }): A
     cwd: extra.cwd ?? worktree(),
     timeoutMs: 30_000,
     signal: new AbortController().signal,
-    baseEnv: { PATH: process.env.PATH, HOME: tmpdir(), ...SECRETS, ANTHROPIC_API_KEY: "sk-ant-visible", MAESTRO_AGENT_MODE: "fast" },
+    baseEnv: {
+      PATH: process.env.PATH,
+      HOME: tmpdir(),
+      ...SECRETS,
+      ANTHROPIC_API_KEY: "sk-ant-visible",
+      MAESTRO_AGENT_MODE: "fast",
+    },
     onEvent: (e) => events.push(e),
     runId: "run-abc",
     taskIndex: 3,
@@ -38,13 +44,17 @@ function options(extra: Partial<AgentRunOptions> & { events?: AgentEvent[] }): A
 }
 
 const messages = (events: AgentEvent[]) =>
-  events.filter((e): e is Extract<AgentEvent, { kind: "message" }> => e.kind === "message").map((e) => e.text);
+  events
+    .filter((e): e is Extract<AgentEvent, { kind: "message" }> => e.kind === "message")
+    .map((e) => e.text);
 
 describe("command adapter", () => {
   it("never lets secrets from the base env reach the agent, and sets the MAESTRO_* variables", async () => {
     const events: AgentEvent[] = [];
     const cwd = worktree();
-    const result = await getAgentAdapter("command").run(options({ cwd, events, agentCommand: "env", model: "m-1" }));
+    const result = await getAgentAdapter("command").run(
+      options({ cwd, events, agentCommand: "env", model: "m-1" }),
+    );
     expect(result.status).toBe("ok");
     const lines = messages(events);
     const output = lines.join("\n");
@@ -65,7 +75,8 @@ describe("command adapter", () => {
       options({
         cwd,
         events,
-        agentCommand: 'echo "file=$MAESTRO_PROMPT_FILE"; cat "$MAESTRO_PROMPT_FILE"; echo; echo ---; cat; echo; echo "pwd=$(pwd)"',
+        agentCommand:
+          'echo "file=$MAESTRO_PROMPT_FILE"; cat "$MAESTRO_PROMPT_FILE"; echo; echo ---; cat; echo; echo "pwd=$(pwd)"',
       }),
     );
     expect(result.status).toBe("ok");
@@ -73,7 +84,14 @@ describe("command adapter", () => {
     const file = lines[0]!.slice("file=".length);
     expect(file.startsWith(cwd)).toBe(false);
     expect(existsSync(file)).toBe(false);
-    expect(lines.slice(1)).toEqual(["Do the thing.", "Line two.", "---", "Do the thing.", "Line two.", `pwd=${cwd}`]);
+    expect(lines.slice(1)).toEqual([
+      "Do the thing.",
+      "Line two.",
+      "---",
+      "Do the thing.",
+      "Line two.",
+      `pwd=${cwd}`,
+    ]);
     expect(result.summary).toBe(`pwd=${cwd}`);
   });
 
@@ -89,7 +107,9 @@ describe("command adapter", () => {
     expect(result).toMatchObject({ status: "failed", exitCode: 3, errorCode: "other" });
     expect(result.error).toBe("command exited with code 3: could not finish");
     expect(result.usage).toMatchObject({ inputTokens: 15, outputTokens: 3, costUsd: 0.03 });
-    expect(events.filter((e) => e.kind === "usage").map((e) => (e as { costUsd: number }).costUsd)).toEqual([0.01, 0.03]);
+    expect(events.filter((e) => e.kind === "usage").map((e) => (e as { costUsd: number }).costUsd)).toEqual([
+      0.01, 0.03,
+    ]);
   });
 
   it("is cancelled through the AbortSignal, keeping the usage reported so far", async () => {
@@ -109,7 +129,9 @@ describe("command adapter", () => {
   });
 
   it("times out", async () => {
-    const result = await getAgentAdapter("command").run(options({ timeoutMs: 300, killGraceMs: 200, agentCommand: "sleep 100" }));
+    const result = await getAgentAdapter("command").run(
+      options({ timeoutMs: 300, killGraceMs: 200, agentCommand: "sleep 100" }),
+    );
     expect(result.status).toBe("timeout");
     expect(result.error).toMatch(/timed out after 300 ms/);
   });
@@ -134,18 +156,60 @@ function fakeCli(fixture: string, code = 0): { bin: string; dir: string } {
 }
 
 describe("CLI adapters against stand-in binaries", () => {
-  const cases: Array<{ agent: AgentName; fixture: string; code: number; status: string; errorCode?: string }> = [
+  const cases: Array<{
+    agent: AgentName;
+    fixture: string;
+    code: number;
+    status: string;
+    errorCode?: string;
+  }> = [
     { agent: "claude-code", fixture: "claude-code/success-tool-use.jsonl", code: 0, status: "ok" },
-    { agent: "claude-code", fixture: "claude-code/rate-limit.jsonl", code: 1, status: "failed", errorCode: "rate_limit" },
-    { agent: "claude-code", fixture: "claude-code/auth-failure.jsonl", code: 1, status: "failed", errorCode: "auth" },
-    { agent: "claude-code", fixture: "claude-code/max-turns.jsonl", code: 1, status: "failed", errorCode: "max_turns" },
-    { agent: "claude-code", fixture: "claude-code/permission-denied.jsonl", code: 0, status: "failed", errorCode: "other" },
+    {
+      agent: "claude-code",
+      fixture: "claude-code/rate-limit.jsonl",
+      code: 1,
+      status: "failed",
+      errorCode: "rate_limit",
+    },
+    {
+      agent: "claude-code",
+      fixture: "claude-code/auth-failure.jsonl",
+      code: 1,
+      status: "failed",
+      errorCode: "auth",
+    },
+    {
+      agent: "claude-code",
+      fixture: "claude-code/max-turns.jsonl",
+      code: 1,
+      status: "failed",
+      errorCode: "max_turns",
+    },
+    {
+      agent: "claude-code",
+      fixture: "claude-code/permission-denied.jsonl",
+      code: 0,
+      status: "failed",
+      errorCode: "other",
+    },
     { agent: "codex", fixture: "codex/success-tool-use.jsonl", code: 0, status: "ok" },
     { agent: "codex", fixture: "codex/auth-failure.jsonl", code: 1, status: "failed", errorCode: "auth" },
     { agent: "gemini", fixture: "gemini/success-tool-use.jsonl", code: 0, status: "ok" },
-    { agent: "gemini", fixture: "gemini/max-turns.jsonl", code: 53, status: "failed", errorCode: "max_turns" },
+    {
+      agent: "gemini",
+      fixture: "gemini/max-turns.jsonl",
+      code: 53,
+      status: "failed",
+      errorCode: "max_turns",
+    },
     { agent: "opencode", fixture: "opencode/success-tool-use.jsonl", code: 0, status: "ok" },
-    { agent: "opencode", fixture: "opencode/rate-limit.jsonl", code: 1, status: "failed", errorCode: "rate_limit" },
+    {
+      agent: "opencode",
+      fixture: "opencode/rate-limit.jsonl",
+      code: 1,
+      status: "failed",
+      errorCode: "rate_limit",
+    },
   ];
 
   for (const c of cases) {

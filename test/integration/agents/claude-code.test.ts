@@ -41,10 +41,10 @@ function gitRepo(): string {
   return dir;
 }
 
-async function run(script: FakeScript | ((repo: string) => FakeScript), extra: Partial<AgentRunOptions> = {}) {
+async function run(makeScript: (repo: string) => FakeScript, extra: Partial<AgentRunOptions> = {}) {
   const repo = gitRepo();
   const home = mkdtempSync(join(tmpdir(), "maestro-cc-home-"));
-  fake = await startFakeAnthropic(typeof script === "function" ? script(repo) : script);
+  fake = await startFakeAnthropic(makeScript(repo));
   const events: AgentEvent[] = [];
   const result = await claudeCodeAdapter.run({
     prompt: "Create hello.txt containing a greeting.",
@@ -79,10 +79,20 @@ describe("claude-code adapter with the real Claude Code binary", () => {
     const { repo, events, result, fake } = await run((repo) => [
       {
         text: "I'll create hello.txt now.",
-        toolUses: [{ name: "Write", input: { file_path: join(repo, "hello.txt"), content: "hello from maestro\n" } }],
-        usage: { input_tokens: 1200, output_tokens: 85, cache_read_input_tokens: 3000, cache_creation_input_tokens: 400 },
+        toolUses: [
+          { name: "Write", input: { file_path: join(repo, "hello.txt"), content: "hello from maestro\n" } },
+        ],
+        usage: {
+          input_tokens: 1200,
+          output_tokens: 85,
+          cache_read_input_tokens: 3000,
+          cache_creation_input_tokens: 400,
+        },
       },
-      { text: "Created hello.txt with a greeting.", usage: { input_tokens: 1400, output_tokens: 25, cache_read_input_tokens: 3400 } },
+      {
+        text: "Created hello.txt with a greeting.",
+        usage: { input_tokens: 1400, output_tokens: 25, cache_read_input_tokens: 3400 },
+      },
     ]);
     expect(result.error).toBeUndefined();
     expect(result.status).toBe("ok");
@@ -90,22 +100,35 @@ describe("claude-code adapter with the real Claude Code binary", () => {
     expect(readFileSync(join(repo, "hello.txt"), "utf8")).toBe("hello from maestro\n");
     expect(result.summary).toBe("Created hello.txt with a greeting.");
     // the result line's totals: the two scripted agent replies
-    expect(result.usage).toMatchObject({ inputTokens: 2600, outputTokens: 110, cacheReadTokens: 6400, cacheWriteTokens: 400 });
+    expect(result.usage).toMatchObject({
+      inputTokens: 2600,
+      outputTokens: 110,
+      cacheReadTokens: 6400,
+      cacheWriteTokens: 400,
+    });
     // claude-sonnet-4-5 prices for those tokens, plus Claude Code's own small side requests (titles), if any
     const agentCost = (2600 * 3 + 110 * 15 + 6400 * 0.3 + 400 * 3.75) / 1e6;
     expect(result.usage.costUsd).toBeGreaterThanOrEqual(agentCost - 1e-6);
     expect(result.usage.costUsd).toBeLessThan(agentCost + 0.001);
     expect(events).toContainEqual(
-      expect.objectContaining({ kind: "tool", name: "Write", input: expect.objectContaining({ file_path: join(repo, "hello.txt") }) }),
+      expect.objectContaining({
+        kind: "tool",
+        name: "Write",
+        input: expect.objectContaining({ file_path: join(repo, "hello.txt") }),
+      }),
     );
-    expect(events.filter((e) => e.kind === "message").map((e) => (e as { text: string }).text)).toContain("I'll create hello.txt now.");
+    expect(events.filter((e) => e.kind === "message").map((e) => (e as { text: string }).text)).toContain(
+      "I'll create hello.txt now.",
+    );
     const lastUsage = events.filter((e) => e.kind === "usage").at(-1);
     expect(lastUsage).toMatchObject(result.usage);
 
     // the prompt went in over stdin and reached the model; the model asked for is the one used
     const agentRequests = fake.requests.filter((r) => r.agent);
     expect(agentRequests).toHaveLength(2);
-    expect(JSON.stringify(agentRequests[0]!.body.messages)).toContain("Create hello.txt containing a greeting.");
+    expect(JSON.stringify(agentRequests[0]!.body.messages)).toContain(
+      "Create hello.txt containing a greeting.",
+    );
     expect(agentRequests[0]!.body.model).toBe("claude-sonnet-4-5-20250929");
     // the installation token never left the worker
     expect(JSON.stringify(fake.requests.map((r) => [r.headers, r.body]))).not.toContain(SECRET);
@@ -115,11 +138,18 @@ describe("claude-code adapter with the real Claude Code binary", () => {
     const ac = new AbortController();
     const CAP = 0.5;
     let turnAtCap: number | undefined;
-    const { result, fake: server, repo } = await run(
-      (repo) => (_req, turn) => ({
-        toolUses: [{ name: "Write", input: { file_path: join(repo, `f${turn}.txt`), content: `${turn}\n` } }],
-        usage: { input_tokens: 100_000, output_tokens: 1000 }, // $0.315 per turn at sonnet prices
-      }),
+    const {
+      result,
+      fake: server,
+      repo,
+    } = await run(
+      (repo: string): FakeScript =>
+        (_req, turn) => ({
+          toolUses: [
+            { name: "Write", input: { file_path: join(repo, `f${turn}.txt`), content: `${turn}\n` } },
+          ],
+          usage: { input_tokens: 100_000, output_tokens: 1000 }, // $0.315 per turn at sonnet prices
+        }),
       {
         signal: ac.signal,
         killGraceMs: 1000,
@@ -142,13 +172,21 @@ describe("claude-code adapter with the real Claude Code binary", () => {
   });
 
   it("maps an API 429 to a rate_limit failure", async () => {
-    const { result } = await run([{ error: { status: 429, type: "rate_limit_error", message: "Number of request tokens has exceeded your per-minute rate limit" } }]);
+    const { result } = await run(() => [
+      {
+        error: {
+          status: 429,
+          type: "rate_limit_error",
+          message: "Number of request tokens has exceeded your per-minute rate limit",
+        },
+      },
+    ]);
     expect(result).toMatchObject({ status: "failed", errorCode: "rate_limit" });
     expect(result.error).toContain("429");
   });
 
   it("fails a session that tried to git push (denied), naming the denied command", async () => {
-    const { result } = await run([
+    const { result } = await run(() => [
       { toolUses: [{ name: "Bash", input: { command: "git push origin HEAD", description: "push" } }] },
       { text: "I could not push." },
     ]);

@@ -91,7 +91,10 @@ describe("runManagedProcess", () => {
     const errLines: string[] = [];
     const r = await runManagedProcess({
       command: "sh",
-      args: ["-c", "printf 'one\\r\\ntw'; sleep 0.2; printf 'o\\n\\303'; sleep 0.2; printf '\\251t\\303\\251\\nlast'; printf 'oops\\n' >&2"],
+      args: [
+        "-c",
+        "printf 'one\\r\\ntw'; sleep 0.2; printf 'o\\n\\303'; sleep 0.2; printf '\\251t\\303\\251\\nlast'; printf 'oops\\n' >&2",
+      ],
       cwd,
       env,
       timeoutMs: 60_000,
@@ -124,7 +127,13 @@ describe("runManagedProcess", () => {
   });
 
   it("reports a missing binary as spawnError naming the override variable, without throwing", async () => {
-    const r = await runManagedProcess({ command: "claude-does-not-exist-42", args: [], cwd, env, timeoutMs: 1000 });
+    const r = await runManagedProcess({
+      command: "claude-does-not-exist-42",
+      args: [],
+      cwd,
+      env,
+      timeoutMs: 1000,
+    });
     expect(r.spawnError).toBe(
       "agent binary 'claude-does-not-exist-42' not found on PATH; install it or set MAESTRO_<AGENT>_BIN",
     );
@@ -134,7 +143,13 @@ describe("runManagedProcess", () => {
   });
 
   it("reports a missing working directory clearly", async () => {
-    const r = await runManagedProcess({ command: "sh", args: ["-c", "true"], cwd: "/nonexistent/worktree", env, timeoutMs: 1000 });
+    const r = await runManagedProcess({
+      command: "sh",
+      args: ["-c", "true"],
+      cwd: "/nonexistent/worktree",
+      env,
+      timeoutMs: 1000,
+    });
     expect(r.spawnError).toBe("working directory '/nonexistent/worktree' does not exist");
   });
 
@@ -142,14 +157,28 @@ describe("runManagedProcess", () => {
     const dir = mkdtempSync(join(tmpdir(), "mp-"));
     const ac = new AbortController();
     ac.abort();
-    const r = await runManagedProcess({ command: "sh", args: ["-c", "touch started"], cwd: dir, env, timeoutMs: 1000, signal: ac.signal });
+    const r = await runManagedProcess({
+      command: "sh",
+      args: ["-c", "touch started"],
+      cwd: dir,
+      env,
+      timeoutMs: 1000,
+      signal: ac.signal,
+    });
     expect(r.cancelled).toBe(true);
     expect(existsSync(join(dir, "started"))).toBe(false);
   });
 
   it("passes only the env it is given", async () => {
     const lines: string[] = [];
-    await runManagedProcess({ command: "env", args: [], cwd, env: { ...env, ONLY_THIS: "1" }, timeoutMs: 10_000, onStdoutLine: (l) => lines.push(l) });
+    await runManagedProcess({
+      command: "env",
+      args: [],
+      cwd,
+      env: { ...env, ONLY_THIS: "1" },
+      timeoutMs: 10_000,
+      onStdoutLine: (l) => lines.push(l),
+    });
     expect(lines.sort()).toEqual([`PATH=${env.PATH}`, "ONLY_THIS=1"].sort());
   });
 

@@ -21,7 +21,9 @@ function opts(extra: Partial<AgentRunOptions> = {}): AgentRunOptions {
 describe("adapter invocations", () => {
   it("never put the prompt in argv; it goes on stdin", () => {
     for (const name of AGENT_NAMES) {
-      const inv = getAgentAdapter(name).buildInvocation(opts({ agentCommand: "./agent.sh", model: "m", systemPrompt: "SYS" }));
+      const inv = getAgentAdapter(name).buildInvocation(
+        opts({ agentCommand: "./agent.sh", model: "m", systemPrompt: "SYS" }),
+      );
       expect(inv.args.join(" ")).not.toContain("SECRET-PROMPT-MARKER");
       expect(inv.stdin).toContain("SECRET-PROMPT-MARKER");
     }
@@ -31,14 +33,23 @@ describe("adapter invocations", () => {
     const adapter = getAgentAdapter("claude-code");
     const bare = adapter.buildInvocation(opts());
     expect(bare.command).toBe("claude");
-    expect(bare.args.slice(0, 6)).toEqual(["-p", "--output-format", "stream-json", "--verbose", "--permission-mode", "acceptEdits"]);
+    expect(bare.args.slice(0, 6)).toEqual([
+      "-p",
+      "--output-format",
+      "stream-json",
+      "--verbose",
+      "--permission-mode",
+      "acceptEdits",
+    ]);
     expect(bare.args).not.toContain("--model");
     expect(bare.args).not.toContain("--max-turns");
     expect(bare.args).not.toContain("--append-system-prompt");
     expect(bare.args.slice(-2)).toEqual(["--disallowedTools", "Bash(git push:*)"]);
     expect(bare.stdin).toBe(PROMPT);
 
-    const full = adapter.buildInvocation(opts({ model: "claude-sonnet-4-5", maxTurns: 30, systemPrompt: "Be brief." }));
+    const full = adapter.buildInvocation(
+      opts({ model: "claude-sonnet-4-5", maxTurns: 30, systemPrompt: "Be brief." }),
+    );
     const at = (flag: string) => full.args[full.args.indexOf(flag) + 1];
     expect(at("--model")).toBe("claude-sonnet-4-5");
     expect(at("--max-turns")).toBe("30");
@@ -82,7 +93,12 @@ describe("adapter invocations", () => {
     const adapter = getAgentAdapter("command");
     const inv = adapter.buildInvocation(opts({ agentCommand: "./agent.sh --fast", model: "m1" }));
     expect(inv).toMatchObject({ command: "sh", args: ["-c", "./agent.sh --fast"], stdin: PROMPT });
-    expect(inv.env).toEqual({ MAESTRO_RUN_ID: "run-1", MAESTRO_TASK_INDEX: "2", MAESTRO_WORKTREE: "/tmp/wt", MAESTRO_MODEL: "m1" });
+    expect(inv.env).toEqual({
+      MAESTRO_RUN_ID: "run-1",
+      MAESTRO_TASK_INDEX: "2",
+      MAESTRO_WORKTREE: "/tmp/wt",
+      MAESTRO_MODEL: "m1",
+    });
     expect(adapter.buildInvocation(opts({ agentCommand: "x" })).env).not.toHaveProperty("MAESTRO_MODEL");
     expect(() => adapter.buildInvocation(opts())).toThrow(/agentCommand/);
   });
@@ -105,9 +121,23 @@ describe("registry", () => {
       MAESTRO_OPENCODE_BIN: "/opt/opencode",
       MAESTRO_GEMINI_BIN: "/opt/gemini",
     };
-    expect(AGENT_NAMES.map((n) => resolveAgentBin(n, env))).toEqual(["/opt/claude", "/opt/codex", "/opt/opencode", "/opt/gemini", "sh"]);
-    expect(AGENT_NAMES.map((n) => resolveAgentBin(n, {}))).toEqual(["claude", "codex", "opencode", "gemini", "sh"]);
+    expect(AGENT_NAMES.map((n) => resolveAgentBin(n, env))).toEqual([
+      "/opt/claude",
+      "/opt/codex",
+      "/opt/opencode",
+      "/opt/gemini",
+      "sh",
+    ]);
+    expect(AGENT_NAMES.map((n) => resolveAgentBin(n, {}))).toEqual([
+      "claude",
+      "codex",
+      "opencode",
+      "gemini",
+      "sh",
+    ]);
     expect(resolveAgentBin("codex", { MAESTRO_CODEX_BIN: "  " })).toBe("codex");
-    expect(getAgentAdapter("claude-code").buildInvocation(opts({ baseEnv: env })).command).toBe("/opt/claude");
+    expect(getAgentAdapter("claude-code").buildInvocation(opts({ baseEnv: env })).command).toBe(
+      "/opt/claude",
+    );
   });
 });

@@ -27,7 +27,18 @@ describe("resolvePrice", () => {
   });
 
   it("covers the families the adapters run", () => {
-    for (const key of ["claude-sonnet-4-5", "claude-opus-4-1", "claude-haiku-4-5", "claude-3-5-haiku", "gpt-5", "gpt-4.1", "o3", "o4-mini", "gemini-2.5-pro", "gemini-2.5-flash"]) {
+    for (const key of [
+      "claude-sonnet-4-5",
+      "claude-opus-4-1",
+      "claude-haiku-4-5",
+      "claude-3-5-haiku",
+      "gpt-5",
+      "gpt-4.1",
+      "o3",
+      "o4-mini",
+      "gemini-2.5-pro",
+      "gemini-2.5-flash",
+    ]) {
       expect(DEFAULT_PRICING[key]).toBeDefined();
     }
   });
@@ -35,7 +46,10 @@ describe("resolvePrice", () => {
 
 describe("computeCostUsd", () => {
   it("charges each token class at its own price", () => {
-    const r = computeCostUsd(tokens(1_000_000, 1_000_000, 1_000_000, 1_000_000), "claude-sonnet-4-5-20250929");
+    const r = computeCostUsd(
+      tokens(1_000_000, 1_000_000, 1_000_000, 1_000_000),
+      "claude-sonnet-4-5-20250929",
+    );
     expect(r).toMatchObject({ priced: true, key: "claude-sonnet-4-5" });
     expect(r.costUsd).toBeCloseTo(3 + 15 + 0.3 + 3.75, 6);
   });
@@ -44,7 +58,10 @@ describe("computeCostUsd", () => {
     const extra = { "gpt-5": { input: 2, output: 20 }, "my-local-model": { input: 0.5, output: 1 } };
     expect(computeCostUsd(tokens(1_000_000, 0), "gpt-5", extra).costUsd).toBe(2);
     expect(computeCostUsd(tokens(1_000_000, 0), "gpt-5").costUsd).toBe(1.25);
-    expect(computeCostUsd(tokens(0, 2_000_000), "my-local-model", extra)).toMatchObject({ costUsd: 2, priced: true });
+    expect(computeCostUsd(tokens(0, 2_000_000), "my-local-model", extra)).toMatchObject({
+      costUsd: 2,
+      priced: true,
+    });
     // no cacheRead price given: cache reads cost the input price
     expect(computeCostUsd(tokens(0, 0, 1_000_000), "gpt-5", extra).costUsd).toBe(2);
   });

@@ -58,7 +58,13 @@ describe("buildChildEnv", () => {
   it("gives every profile the base variables and none of the secrets", () => {
     for (const profile of Object.keys(AGENT_ENV_PREFIXES) as (keyof typeof AGENT_ENV_PREFIXES)[]) {
       const env = buildChildEnv(base, profile);
-      expect(env).toMatchObject({ PATH: "/usr/bin", HOME: "/home/m", LANG: "C.UTF-8", LC_ALL: "C.UTF-8", TZ: "UTC" });
+      expect(env).toMatchObject({
+        PATH: "/usr/bin",
+        HOME: "/home/m",
+        LANG: "C.UTF-8",
+        LC_ALL: "C.UTF-8",
+        TZ: "UTC",
+      });
       expect(env.HTTPS_PROXY).toBe("http://proxy:3128");
       expect(env.no_proxy).toBe("localhost");
       for (const s of SECRETS) expect(env[s]).toBeUndefined();
@@ -68,8 +74,18 @@ describe("buildChildEnv", () => {
 
   it("gives each agent only its own CLI's variables", () => {
     const claude = buildChildEnv(base, "claude-code");
-    expect(Object.keys(claude).filter((k) => /ANTHROPIC|CLAUDE|DISABLE/.test(k)).sort()).toEqual(
-      ["ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "CLAUDE_CODE_MAX_RETRIES", "CLAUDE_CONFIG_DIR", "DISABLE_TELEMETRY"].sort(),
+    expect(
+      Object.keys(claude)
+        .filter((k) => /ANTHROPIC|CLAUDE|DISABLE/.test(k))
+        .sort(),
+    ).toEqual(
+      [
+        "ANTHROPIC_API_KEY",
+        "ANTHROPIC_BASE_URL",
+        "CLAUDE_CODE_MAX_RETRIES",
+        "CLAUDE_CONFIG_DIR",
+        "DISABLE_TELEMETRY",
+      ].sort(),
     );
     expect(claude.OPENAI_API_KEY).toBeUndefined();
     expect(claude.GEMINI_API_KEY).toBeUndefined();
@@ -79,7 +95,11 @@ describe("buildChildEnv", () => {
     expect(codex.ANTHROPIC_API_KEY).toBeUndefined();
 
     const opencode = buildChildEnv(base, "opencode");
-    expect(opencode).toMatchObject({ OPENCODE_CONFIG: "/oc.json", ANTHROPIC_API_KEY: "sk-ant", OPENAI_API_KEY: "sk-oai" });
+    expect(opencode).toMatchObject({
+      OPENCODE_CONFIG: "/oc.json",
+      ANTHROPIC_API_KEY: "sk-ant",
+      OPENAI_API_KEY: "sk-oai",
+    });
     expect(opencode.GEMINI_API_KEY).toBeUndefined();
 
     const gemini = buildChildEnv(base, "gemini");

@@ -14,7 +14,11 @@ describe("Claude Code stream parser (transcripts from the real CLI 2.1.197)", ()
     ]);
     const tools = events.filter((e) => e.kind === "tool");
     expect(tools).toHaveLength(1);
-    expect(tools[0]).toMatchObject({ kind: "tool", name: "Write", input: { file_path: "/tmp/maestro-fixture-repo/hello.txt" } });
+    expect(tools[0]).toMatchObject({
+      kind: "tool",
+      name: "Write",
+      input: { file_path: "/tmp/maestro-fixture-repo/hello.txt" },
+    });
     expect(result.isError).toBe(false);
     expect(result.summary).toBe("Created hello.txt with a greeting.");
     expect(result.usage).toEqual({
@@ -45,7 +49,12 @@ describe("Claude Code stream parser (transcripts from the real CLI 2.1.197)", ()
     const usages = usageEvents(events);
     expect(usages).toHaveLength(2);
     // second message adds to the first: cumulative, not a delta
-    expect(usages[1]).toMatchObject({ inputTokens: 2600, cacheReadTokens: 6400, cacheWriteTokens: 400, outputTokens: 2 });
+    expect(usages[1]).toMatchObject({
+      inputTokens: 2600,
+      cacheReadTokens: 6400,
+      cacheWriteTokens: 400,
+      outputTokens: 2,
+    });
     // claude-sonnet-4-5: input 3, output 15, cache read 0.3, cache write 3.75 USD/Mtok
     const expected = (2600 * 3 + 2 * 15 + 6400 * 0.3 + 400 * 3.75) / 1e6;
     expect(usages[1]!.costUsd).toBeCloseTo(expected, 6);

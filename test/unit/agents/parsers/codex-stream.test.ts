@@ -2,7 +2,8 @@ import { describe, expect, it } from "@jest/globals";
 import { createCodexStreamParser } from "../../../../src/agents/parsers/codex-stream.js";
 import { feed, fixtureLines, usageEvents } from "./feed.js";
 
-const parse = (name: string, model?: string) => feed(createCodexStreamParser(model ? { model } : {}), fixtureLines("codex", name));
+const parse = (name: string, model?: string) =>
+  feed(createCodexStreamParser(model ? { model } : {}), fixtureLines("codex", name));
 
 describe("Codex exec --json stream parser", () => {
   it("maps items to events once each and prices turn usage (cached input split out)", () => {
@@ -12,7 +13,12 @@ describe("Codex exec --json stream parser", () => {
     expect(events.filter((e) => e.kind === "message")).toEqual([
       { kind: "message", role: "assistant", text: "Created hello.txt with a greeting." },
     ]);
-    const expected = { inputTokens: 24763 - 24448, cacheReadTokens: 24448, outputTokens: 122, cacheWriteTokens: 0 };
+    const expected = {
+      inputTokens: 24763 - 24448,
+      cacheReadTokens: 24448,
+      outputTokens: 122,
+      cacheWriteTokens: 0,
+    };
     expect(result.usage).toMatchObject(expected);
     // gpt-5: input 1.25, cached 0.125, output 10 USD/Mtok
     expect(result.usage.costUsd).toBeCloseTo((315 * 1.25 + 24448 * 0.125 + 122 * 10) / 1e6, 6);
@@ -41,7 +47,10 @@ describe("Codex exec --json stream parser", () => {
   });
 
   it("a stream that never completes a turn is a failure", () => {
-    const { result } = feed(createCodexStreamParser({}), ['{"type":"thread.started","thread_id":"t"}', '{"type":"turn.started"}']);
+    const { result } = feed(createCodexStreamParser({}), [
+      '{"type":"thread.started","thread_id":"t"}',
+      '{"type":"turn.started"}',
+    ]);
     expect(result.isError).toBe(true);
   });
 });

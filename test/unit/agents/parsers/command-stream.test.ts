@@ -21,7 +21,11 @@ describe("command agent output parser", () => {
       '{"not":"usage"}',
       "finished the task",
     ]);
-    expect(result).toMatchObject({ isError: false, summary: "finished the task", usage: { inputTokens: 150, costUsd: 0.75 } });
+    expect(result).toMatchObject({
+      isError: false,
+      summary: "finished the task",
+      usage: { inputTokens: 150, costUsd: 0.75 },
+    });
   });
 
   it("prices a usage line without costUsd from the model's price", () => {

@@ -14,7 +14,10 @@ export function fixtureLines(cli: string, name: string): string[] {
   return lines;
 }
 
-export function feed(parser: StreamParser, lines: string[]): { events: AgentEvent[]; result: StreamParserResult } {
+export function feed(
+  parser: StreamParser,
+  lines: string[],
+): { events: AgentEvent[]; result: StreamParserResult } {
   const events: AgentEvent[] = [];
   for (const line of lines) events.push(...parser.push(line));
   return { events, result: parser.finish() };

@@ -14,7 +14,12 @@ describe("Gemini CLI stream-json parser", () => {
     expect(events.filter((e) => e.kind === "tool")).toEqual([
       { kind: "tool", name: "write_file", input: { file_path: "hello.txt", content: "hello\n" } },
     ]);
-    expect(result.usage).toMatchObject({ inputTokens: 5350, cacheReadTokens: 3100, outputTokens: 96, cacheWriteTokens: 0 });
+    expect(result.usage).toMatchObject({
+      inputTokens: 5350,
+      cacheReadTokens: 3100,
+      outputTokens: 96,
+      cacheWriteTokens: 0,
+    });
     // gemini-2.5-pro: input 1.25, cached 0.125, output 10 USD/Mtok
     expect(result.usage.costUsd).toBeCloseTo((5350 * 1.25 + 3100 * 0.125 + 96 * 10) / 1e6, 6);
     expect(result).toMatchObject({ isError: false, summary: "Created hello.txt with a greeting." });

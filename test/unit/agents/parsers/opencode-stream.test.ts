@@ -9,7 +9,11 @@ describe("OpenCode run --format json parser", () => {
   it("sums step_finish tokens and uses OpenCode's own cost", () => {
     const { events, result } = parse("success-tool-use");
     expect(events.filter((e) => e.kind === "tool")).toEqual([
-      { kind: "tool", name: "write", input: { filePath: "/tmp/maestro-fixture-repo/hello.txt", content: "hello\n" } },
+      {
+        kind: "tool",
+        name: "write",
+        input: { filePath: "/tmp/maestro-fixture-repo/hello.txt", content: "hello\n" },
+      },
     ]);
     expect(usageEvents(events)).toHaveLength(2);
     expect(result.usage).toEqual({
