@@ -3,7 +3,6 @@ import { execFile } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
-import { Redis } from "ioredis";
 import { AGENT_NAMES } from "../../agents/types.js";
 import { EXIT } from "../exit-codes.js";
 import type { CliIO } from "./run.js";
@@ -28,6 +27,8 @@ export async function doctorCommand(io: CliIO): Promise<number> {
   }
 
   const url = io.env.REDIS_URL || "redis://127.0.0.1:6379";
+  // Loaded here only: ioredis is the heaviest import and only doctor/serve need it.
+  const { Redis } = await import("ioredis");
   const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 2000 });
   redis.on("error", () => undefined);
   try {

@@ -1,0 +1,29 @@
+# Maestro for GitHub: multi-stage build, non-root runtime with git.
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build && npm prune --omit=dev
+
+FROM node:20-bookworm-slim AS runtime
+RUN apt-get update \
+  && apt-get install -y --no-install-recommends git ca-certificates tini \
+  && rm -rf /var/lib/apt/lists/*
+ENV NODE_ENV=production \
+    MAESTRO_DATA_DIR=/data \
+    PORT=3000
+WORKDIR /app
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json app.yml ./
+COPY bin ./bin
+COPY playbooks ./playbooks
+COPY schemas ./schemas
+RUN mkdir -p /data && chown node:node /data
+USER node
+VOLUME ["/data"]
+EXPOSE 3000
+ENTRYPOINT ["/usr/bin/tini", "--", "node", "bin/maestro.js"]
+CMD ["serve"]
