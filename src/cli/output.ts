@@ -63,7 +63,7 @@ function textOutput(stdout: Stream, tasksTotal: number): RunOutput {
           position += 1;
           current = oneLine(e.text);
           costBase = costUsd;
-          if (!tty) print(`task ${position}/${tasksTotal} started: ${current}`);
+          print(`task ${position}/${tasksTotal} started: ${current}`);
           break;
         case "agent.usage":
           costUsd = costBase + e.costUsd;
