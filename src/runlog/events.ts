@@ -7,102 +7,128 @@ export type TaskStatus = (typeof TASK_STATUSES)[number];
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
 const base = {
-  v: z.literal(1),
-  ts: z.iso.datetime(),
-  runId: z.string().min(1),
-  seq: z.number().int().nonnegative(),
+  v: z.literal(1).describe("Run-log format version."),
+  ts: z.iso.datetime().describe("When the event was written (ISO-8601, UTC)."),
+  runId: z.string().min(1).describe("The run this event belongs to."),
+  seq: z
+    .number()
+    .int()
+    .nonnegative()
+    .describe("Position of the event in the run's log, from 0, without gaps."),
 };
-const index = z.number().int().nonnegative();
-const usd = z.number().nonnegative();
+const index = z.number().int().nonnegative().describe("Index of the task (checklist item) in the playbook.");
+const usd = z.number().nonnegative().describe("Cost in USD.");
 
-export const tokensSchema = z.object({
-  input: z.number().int().nonnegative(),
-  output: z.number().int().nonnegative(),
-  cacheRead: z.number().int().nonnegative(),
-  cacheWrite: z.number().int().nonnegative(),
-});
+export const tokensSchema = z
+  .object({
+    input: z.number().int().nonnegative(),
+    output: z.number().int().nonnegative(),
+    cacheRead: z.number().int().nonnegative(),
+    cacheWrite: z.number().int().nonnegative(),
+  })
+  .describe("Token totals.");
 export type Tokens = z.infer<typeof tokensSchema>;
 
-export const triggerSchema = z.object({
-  kind: z.string().min(1), // cli | comment | label | review | retry
-  actor: z.string().min(1),
-  url: z.string().optional(),
-});
+export const triggerSchema = z
+  .object({
+    kind: z.string().min(1), // cli | comment | label | review | retry
+    actor: z.string().min(1),
+    url: z.string().optional(),
+  })
+  .describe("What started the run: kind (cli, comment, label, review, retry), who, and a link.");
 
-export const runStartedSchema = z.object({
-  ...base,
-  type: z.literal("run.started"),
-  playbook: z.string(),
-  repo: z.string(),
-  baseRef: z.string(),
-  branch: z.string(),
-  agent: z.string(),
-  model: z.string().optional(),
-  trigger: triggerSchema,
-  tasksTotal: z.number().int().nonnegative(),
-});
-export const taskStartedSchema = z.object({ ...base, type: z.literal("task.started"), index, text: z.string() });
-export const agentMessageSchema = z.object({
-  ...base,
-  type: z.literal("agent.message"),
-  index,
-  role: z.string(),
-  text: z.string(),
-});
-export const agentToolSchema = z.object({
-  ...base,
-  type: z.literal("agent.tool"),
-  index,
-  name: z.string(),
-  input: z.string().optional(),
-});
-export const agentUsageSchema = z.object({
-  ...base,
-  type: z.literal("agent.usage"),
-  index,
-  inputTokens: z.number().int().nonnegative(),
-  outputTokens: z.number().int().nonnegative(),
-  cacheReadTokens: z.number().int().nonnegative(),
-  cacheWriteTokens: z.number().int().nonnegative(),
-  costUsd: usd,
-});
-export const taskVerifySchema = z.object({
-  ...base,
-  type: z.literal("task.verify"),
-  index,
-  command: z.string(),
-  exitCode: z.number().int().nullable(),
-  durationMs: z.number().nonnegative(),
-  outputTail: z.string(),
-});
-export const taskCommittedSchema = z.object({
-  ...base,
-  type: z.literal("task.committed"),
-  index,
-  sha: z.string().regex(/^[0-9a-f]{40,64}$/),
-  filesChanged: z.number().int().nonnegative(),
-});
-export const taskFinishedSchema = z.object({
-  ...base,
-  type: z.literal("task.finished"),
-  index,
-  status: z.enum(TASK_STATUSES),
-  durationMs: z.number().nonnegative(),
-  costUsd: usd,
-  error: z.string().optional(),
-});
-export const runFinishedSchema = z.object({
-  ...base,
-  type: z.literal("run.finished"),
-  status: z.enum(RUN_STATUSES),
-  tasksDone: z.number().int().nonnegative(),
-  tasksTotal: z.number().int().nonnegative(),
-  costUsd: usd,
-  tokens: tokensSchema,
-  durationMs: z.number().nonnegative(),
-  prUrl: z.string().optional(),
-  error: z.string().optional(),
-});
+export const runStartedSchema = z
+  .object({
+    ...base,
+    type: z.literal("run.started"),
+    playbook: z.string(),
+    repo: z.string(),
+    baseRef: z.string(),
+    branch: z.string(),
+    agent: z.string(),
+    model: z.string().optional(),
+    trigger: triggerSchema,
+    tasksTotal: z.number().int().nonnegative(),
+  })
+  .describe("The run began: what runs where.");
+export const taskStartedSchema = z
+  .object({ ...base, type: z.literal("task.started"), index, text: z.string() })
+  .describe("A task began: a fresh agent session works on it.");
+export const agentMessageSchema = z
+  .object({
+    ...base,
+    type: z.literal("agent.message"),
+    index,
+    role: z.string(),
+    text: z.string(),
+  })
+  .describe("A message of the agent session (redacted, truncated).");
+export const agentToolSchema = z
+  .object({
+    ...base,
+    type: z.literal("agent.tool"),
+    index,
+    name: z.string(),
+    input: z.string().optional(),
+  })
+  .describe("A tool call of the agent; input is its JSON, redacted and truncated.");
+export const agentUsageSchema = z
+  .object({
+    ...base,
+    type: z.literal("agent.usage"),
+    index,
+    inputTokens: z.number().int().nonnegative(),
+    outputTokens: z.number().int().nonnegative(),
+    cacheReadTokens: z.number().int().nonnegative(),
+    cacheWriteTokens: z.number().int().nonnegative(),
+    costUsd: usd,
+  })
+  .describe("Cumulative usage of the task's agent session so far.");
+export const taskVerifySchema = z
+  .object({
+    ...base,
+    type: z.literal("task.verify"),
+    index,
+    command: z.string(),
+    exitCode: z.number().int().nullable(),
+    durationMs: z.number().nonnegative(),
+    outputTail: z.string(),
+  })
+  .describe("A verify command ran after the task; outputTail is the end of its output.");
+export const taskCommittedSchema = z
+  .object({
+    ...base,
+    type: z.literal("task.committed"),
+    index,
+    sha: z.string().regex(/^[0-9a-f]{40,64}$/),
+    filesChanged: z.number().int().nonnegative(),
+  })
+  .describe("The task's changes were committed (with Maestro-Run and Maestro-Task trailers).");
+export const taskFinishedSchema = z
+  .object({
+    ...base,
+    type: z.literal("task.finished"),
+    index,
+    status: z.enum(TASK_STATUSES),
+    durationMs: z.number().nonnegative(),
+    costUsd: usd,
+    error: z.string().optional(),
+  })
+  .describe("A task ended.");
+export const runFinishedSchema = z
+  .object({
+    ...base,
+    type: z.literal("run.finished"),
+    status: z.enum(RUN_STATUSES),
+    tasksDone: z.number().int().nonnegative(),
+    tasksTotal: z.number().int().nonnegative(),
+    costUsd: usd,
+    tokens: tokensSchema,
+    durationMs: z.number().nonnegative(),
+    prUrl: z.string().optional(),
+    error: z.string().optional(),
+  })
+  .describe("The run ended.");
 
 export const runEventSchema = z.discriminatedUnion("type", [
   runStartedSchema,
