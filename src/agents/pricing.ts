@@ -2,14 +2,23 @@
 import type { ModelPrice, PricingTable, Usage } from "./types.js";
 
 /**
- * USD per million tokens, from the vendors' public price pages as of 2025-11 (standard tier, ≤200k-token prompts).
- * `cacheRead` = cached input; `cacheWrite` = Anthropic's 5-minute cache write. Repo config `pricing:` overrides/extends.
+ * USD per million tokens (standard tier, ≤200k-token prompts), as of 2026-11: Anthropic figures match the price table
+ * built into Claude Code 2.1.197 (which also prices models newer than the public 2025-11 price pages); OpenAI and
+ * Google figures are from their public price pages (2025-11). `cacheRead` = cached input; `cacheWrite` = Anthropic's
+ * 5-minute cache write. Repo config `pricing:` overrides/extends this table.
  */
 export const DEFAULT_PRICING: PricingTable = {
   // Anthropic
+  "claude-mythos-5": { input: 10, output: 50, cacheRead: 1, cacheWrite: 12.5 },
+  "claude-fable-5": { input: 10, output: 50, cacheRead: 1, cacheWrite: 12.5 },
+  "claude-opus-4-8": { input: 5, output: 25, cacheRead: 0.5, cacheWrite: 6.25 },
+  "claude-opus-4-7": { input: 5, output: 25, cacheRead: 0.5, cacheWrite: 6.25 },
+  "claude-opus-4-6": { input: 5, output: 25, cacheRead: 0.5, cacheWrite: 6.25 },
   "claude-opus-4-5": { input: 5, output: 25, cacheRead: 0.5, cacheWrite: 6.25 },
   "claude-opus-4-1": { input: 15, output: 75, cacheRead: 1.5, cacheWrite: 18.75 },
   "claude-opus-4": { input: 15, output: 75, cacheRead: 1.5, cacheWrite: 18.75 },
+  "claude-sonnet-5": { input: 3, output: 15, cacheRead: 0.3, cacheWrite: 3.75 },
+  "claude-sonnet-4-6": { input: 3, output: 15, cacheRead: 0.3, cacheWrite: 3.75 },
   "claude-sonnet-4-5": { input: 3, output: 15, cacheRead: 0.3, cacheWrite: 3.75 },
   "claude-sonnet-4": { input: 3, output: 15, cacheRead: 0.3, cacheWrite: 3.75 },
   "claude-3-7-sonnet": { input: 3, output: 15, cacheRead: 0.3, cacheWrite: 3.75 },
@@ -38,7 +47,7 @@ export interface ResolvedPrice {
 }
 
 /**
- * Finds the price of `model`: exact key, else the longest key that is a prefix of it at a `-`/`.`/`@` boundary
+ * Finds the price of `model`: exact key, else the longest key that is a prefix of it at a `-`/`.`/`@`/`:`/`[` boundary
  * ("claude-sonnet-4-5-20250929" → "claude-sonnet-4-5"). A provider prefix ("anthropic/…", "models/…") is ignored.
  */
 export function resolvePrice(
@@ -59,7 +68,7 @@ export function resolvePrice(
     for (const key of Object.keys(table)) {
       if (!name.startsWith(key)) continue;
       const next = name.charAt(key.length);
-      if (next !== "-" && next !== "." && next !== "@" && next !== ":") continue;
+      if (!"-.@:[".includes(next) || next === "") continue;
       if (best === undefined || key.length > best.length) best = key;
     }
     if (best !== undefined) return { key: best, price: table[best]! };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@jest/globals";
 import { computeCostUsd, DEFAULT_PRICING, resolvePrice } from "../../../src/agents/pricing.js";
+import { fixtureLines } from "./parsers/feed.js";
 
 const tokens = (input: number, output: number, cacheRead = 0, cacheWrite = 0) => ({
   inputTokens: input,
@@ -16,6 +17,9 @@ describe("resolvePrice", () => {
     expect(resolvePrice("claude-opus-4-1-20250805")?.key).toBe("claude-opus-4-1");
     expect(resolvePrice("gpt-5-mini-2025-08-07")?.key).toBe("gpt-5-mini");
     expect(resolvePrice("gemini-2.5-flash-lite-preview")?.key).toBe("gemini-2.5-flash-lite");
+    // Claude Code's default model, as its init line names it
+    expect(resolvePrice("claude-opus-4-8[1m]")?.key).toBe("claude-opus-4-8");
+    expect(resolvePrice("claude-sonnet-4-5[1m]")?.key).toBe("claude-sonnet-4-5");
   });
 
   it("does not match a prefix that ends mid-word, and strips a provider prefix", () => {
@@ -68,5 +72,29 @@ describe("computeCostUsd", () => {
 
   it("an unknown model costs 0 and says it was not priced", () => {
     expect(computeCostUsd(tokens(1000, 1000), "some-new-model")).toEqual({ costUsd: 0, priced: false });
+  });
+});
+
+describe("DEFAULT_PRICING agrees with Claude Code's own prices", () => {
+  it("prices every model in the captured result lines' modelUsage to the cent-fraction Claude Code reported", () => {
+    let checked = 0;
+    for (const name of ["success-tool-use", "max-turns", "permission-denied"]) {
+      const result = JSON.parse(fixtureLines("claude-code", name).at(-1)!);
+      for (const [model, u] of Object.entries<Record<string, number>>(result.modelUsage)) {
+        const ours = computeCostUsd(
+          {
+            inputTokens: u.inputTokens!,
+            outputTokens: u.outputTokens!,
+            cacheReadTokens: u.cacheReadInputTokens!,
+            cacheWriteTokens: u.cacheCreationInputTokens!,
+          },
+          model,
+        );
+        expect(ours.priced).toBe(true);
+        expect(ours.costUsd).toBeCloseTo(u.costUSD!, 6);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThanOrEqual(3);
   });
 });
