@@ -4,7 +4,9 @@ import { z } from "zod";
 import { AGENT_NAMES } from "../agents/types.js";
 import { PlaybookError } from "./errors.js";
 
-const commands = z.union([z.string().min(1), z.array(z.string().min(1))]).transform((v) => (Array.isArray(v) ? v : [v]));
+const commands = z
+  .union([z.string().min(1), z.array(z.string().min(1))])
+  .transform((v) => (Array.isArray(v) ? v : [v]));
 
 export const frontMatterSchema = z
   .object({
@@ -132,7 +134,10 @@ function validate(yamlText: string, file: string | undefined): FrontMatter {
     problems.push({ line: fileLine(nodeOffset(doc, path) ?? keyOffset(doc, key) ?? 0), reason });
   }
   problems.sort((a, b) => a.line - b.line);
-  const [first, ...rest] = problems as [{ line: number; reason: string }, ...Array<{ line: number; reason: string }>];
+  const [first, ...rest] = problems as [
+    { line: number; reason: string },
+    ...Array<{ line: number; reason: string }>,
+  ];
   const more = rest.map((p) => `\n${file ?? "playbook"}:${p.line}: ${p.reason}`).join("");
   throw new PlaybookError(first.reason + more, { file, line: first.line });
 }
@@ -178,7 +183,11 @@ function editDistance(a: string, b: string): number {
   for (let i = 1; i <= a.length; i++) {
     const cur = [i];
     for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min((prev[j] ?? 0) + 1, (cur[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1));
+      cur[j] = Math.min(
+        (prev[j] ?? 0) + 1,
+        (cur[j - 1] ?? 0) + 1,
+        (prev[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
     }
     prev = cur;
   }
@@ -188,7 +197,8 @@ function editDistance(a: string, b: string): number {
 function describeValue(value: unknown): string {
   if (value === undefined) return "nothing";
   if (value === null) return "an empty value";
-  if (Array.isArray(value)) return value.length === 0 ? "an empty list" : `a list: ${truncate(JSON.stringify(value))}`;
+  if (Array.isArray(value))
+    return value.length === 0 ? "an empty list" : `a list: ${truncate(JSON.stringify(value))}`;
   if (typeof value === "object") return `a mapping: ${truncate(JSON.stringify(value))}`;
   return truncate(JSON.stringify(value) ?? String(value));
 }

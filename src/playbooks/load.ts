@@ -19,7 +19,9 @@ export async function loadPlaybookFile(path: string): Promise<Playbook> {
   try {
     const info = await stat(path);
     if (info.isDirectory()) {
-      throw new PlaybookError("is a directory, not a playbook file. Pass the path of a .md file.", { file: path });
+      throw new PlaybookError("is a directory, not a playbook file. Pass the path of a .md file.", {
+        file: path,
+      });
     }
     size = info.size;
   } catch (err) {
@@ -52,15 +54,25 @@ function fsError(path: string, err: unknown): PlaybookError {
   switch (code) {
     case "ENOENT":
     case "ENOTDIR":
-      return new PlaybookError("file not found. Check the path (it is relative to the current directory).", { file: path });
-    case "EACCES":
-    case "EPERM":
-      return new PlaybookError("cannot be read: permission denied. Make the file readable (e.g. chmod a+r).", { file: path });
-    case "EISDIR":
-      return new PlaybookError("is a directory, not a playbook file. Pass the path of a .md file.", { file: path });
-    default:
-      return new PlaybookError(`cannot be read (${code ?? (err as Error).message}). Check the path and permissions.`, {
+      return new PlaybookError("file not found. Check the path (it is relative to the current directory).", {
         file: path,
       });
+    case "EACCES":
+    case "EPERM":
+      return new PlaybookError(
+        "cannot be read: permission denied. Make the file readable (e.g. chmod a+r).",
+        { file: path },
+      );
+    case "EISDIR":
+      return new PlaybookError("is a directory, not a playbook file. Pass the path of a .md file.", {
+        file: path,
+      });
+    default:
+      return new PlaybookError(
+        `cannot be read (${code ?? (err as Error).message}). Check the path and permissions.`,
+        {
+          file: path,
+        },
+      );
   }
 }

@@ -26,7 +26,8 @@ export interface ParseOptions {
 
 export function parsePlaybook(source: string, opts: ParseOptions = {}): Playbook {
   const file = opts.file ?? (opts.name !== undefined ? `${opts.name}.md` : undefined);
-  const name = opts.name ?? (opts.file !== undefined ? basename(opts.file).replace(/\.md$/i, "") : "playbook");
+  const name =
+    opts.name ?? (opts.file !== undefined ? basename(opts.file).replace(/\.md$/i, "") : "playbook");
   const { frontMatter, bodyOffset, bodyLineOffset } = readFrontMatter(source, file);
   const body = source.slice(bodyOffset);
   const tree = parseMarkdown(body, file);
@@ -75,9 +76,12 @@ function parseMarkdown(body: string, file: string | undefined): Root {
     });
   } catch (err) {
     // micromark accepts any string; this guards against a parser bug turning into a crash.
-    throw new PlaybookError(`could not parse the Markdown (${(err as Error).message}). Check the file is plain Markdown.`, {
-      file,
-    });
+    throw new PlaybookError(
+      `could not parse the Markdown (${(err as Error).message}). Check the file is plain Markdown.`,
+      {
+        file,
+      },
+    );
   }
 }
 
@@ -102,7 +106,10 @@ function readTask(body: string, item: ListItem, index: number): PlaybookTask | u
   if (second !== undefined) {
     const markerLine = lineStart(body, start);
     const indent = contentIndent(body, markerLine, start, bracket);
-    details = dedent(toLf(body.slice(lineStart(body, offsets(second).start), end)), indent).replace(/\s+$/, "");
+    details = dedent(toLf(body.slice(lineStart(body, offsets(second).start), end)), indent).replace(
+      /\s+$/,
+      "",
+    );
   }
   return {
     index,

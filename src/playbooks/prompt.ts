@@ -49,10 +49,14 @@ function triggerContext(values: TemplateValues, minFence: number): string {
   const parts: string[] = [];
   const issue = values.issue;
   const number = issue?.number !== undefined && Number.isSafeInteger(issue.number) ? ` #${issue.number}` : "";
-  if (issue?.title !== undefined) parts.push(fenceUntrusted(`the title of issue${number}`, sanitizeInline(issue.title), { minFence }));
-  if (issue?.body !== undefined) parts.push(fenceUntrusted(`the body of issue${number}`, issue.body, { minFence }));
+  if (issue?.title !== undefined)
+    parts.push(fenceUntrusted(`the title of issue${number}`, sanitizeInline(issue.title), { minFence }));
+  if (issue?.body !== undefined)
+    parts.push(fenceUntrusted(`the body of issue${number}`, issue.body, { minFence }));
   if (values.args !== undefined && values.args.trim() !== "") {
-    parts.push(fenceUntrusted("the arguments of the command that started this run", values.args, { minFence }));
+    parts.push(
+      fenceUntrusted("the arguments of the command that started this run", values.args, { minFence }),
+    );
   }
   return parts.join("\n\n");
 }

@@ -14,7 +14,10 @@ export interface RenderInput {
 
 export function renderPlaybook(p: RenderInput): string {
   let out = renderFrontMatter(p.frontMatter);
-  const context = p.context.replace(/\r\n?/g, "\n").replace(/^(?:[ \t]*\n)+/, "").trimEnd();
+  const context = p.context
+    .replace(/\r\n?/g, "\n")
+    .replace(/^(?:[ \t]*\n)+/, "")
+    .trimEnd();
   // With no front matter, a body starting with `---` would be read as front matter: an empty block avoids that.
   if (out === "" && /^\uFEFF?---[ \t]*\n/.test(context + "\n")) out = "---\n---\n";
   if (context !== "") out += `${context}\n\n`;
@@ -50,13 +53,18 @@ function renderTask(task: { text: string; details: string; done: boolean }, i: n
     .map((l) => l.trim())
     .filter((l) => l !== "");
   if (lines.length === 0) {
-    throw new PlaybookError(`cannot render task ${i + 1}: its text is empty. Give every task a one-line description.`);
+    throw new PlaybookError(
+      `cannot render task ${i + 1}: its text is empty. Give every task a one-line description.`,
+    );
   }
   const [first, ...rest] = lines as [string, ...string[]];
   let out = `- [${task.done ? "x" : " "}] ${first}\n`;
   for (const line of rest) out += `  ${escapeContinuationLine(line)}\n`;
 
-  const details = task.details.replace(/\r\n?/g, "\n").replace(/^(?:[ \t]*\n)+/, "").trimEnd();
+  const details = task.details
+    .replace(/\r\n?/g, "\n")
+    .replace(/^(?:[ \t]*\n)+/, "")
+    .trimEnd();
   if (details === "") return out;
   // A sub-list can follow the text directly; anything else needs a blank line or it would continue the paragraph.
   const firstLine = details.split("\n", 1)[0] ?? "";

@@ -3,9 +3,12 @@
 // result is fenced and labelled as data when it goes into a prompt.
 
 /** Zero-width, invisible formatting, bidi controls, fillers and tag characters. */
+// Matching lone combining/invisible characters is the point here.
 const INVISIBLE =
+  // eslint-disable-next-line no-misleading-character-class
   /[\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\u3164\uFEFF\uFFA0\uFFF9-\uFFFB\u{E0000}-\u{E007F}\u{E0100}-\u{E01EF}]/gu;
 /** C0 and C1 controls except \t and \n (\r is normalised before). */
+// eslint-disable-next-line no-control-regex -- removing control characters is the point
 const CONTROLS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/g;
 /** Runs of variation selectors: one after a base character is legitimate (emoji), more is smuggling. */
 const VARIATION_RUN = /([\uFE00-\uFE0F])[\uFE00-\uFE0F]+/g;
@@ -60,7 +63,12 @@ function isHiddenByAttributes(attrs: string): boolean {
     const name = (m[1] ?? "").toLowerCase();
     const value = (m[2] ?? m[3] ?? m[4] ?? "").toLowerCase().replace(/\s+/g, "");
     if (name === "hidden") return true;
-    if (name === "style" && /(?:^|;)(?:display:none|visibility:(?:hidden|collapse)|font-size:0(?![.1-9])|opacity:0(?![.1-9]))/.test(value)) {
+    if (
+      name === "style" &&
+      /(?:^|;)(?:display:none|visibility:(?:hidden|collapse)|font-size:0(?![.1-9])|opacity:0(?![.1-9]))/.test(
+        value,
+      )
+    ) {
       return true;
     }
   }
@@ -136,7 +144,12 @@ export function sanitizeInline(text: string, maxLen = 300): string {
   let s = collapse(text);
   const chars = Array.from(s);
   if (chars.length > maxLen) {
-    s = collapse(chars.slice(0, Math.max(0, maxLen - 1)).join("").trimEnd() + "…");
+    s = collapse(
+      chars
+        .slice(0, Math.max(0, maxLen - 1))
+        .join("")
+        .trimEnd() + "…",
+    );
   }
   return s;
 }

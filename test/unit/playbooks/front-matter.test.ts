@@ -25,7 +25,10 @@ describe("front matter", () => {
 
   it("explains each key's expectation", () => {
     const cases: Array<[string, RegExp]> = [
-      ["agent: gpt", /"agent" must be one of "claude-code", "codex", "opencode", "gemini", "command" \(got "gpt"\)/],
+      [
+        "agent: gpt",
+        /"agent" must be one of "claude-code", "codex", "opencode", "gemini", "command" \(got "gpt"\)/,
+      ],
       ["onTaskFailure: retry", /"onTaskFailure" must be "stop" or "continue" \(got "retry"\)/],
       ["taskTimeoutMinutes: -5", /"taskTimeoutMinutes" must be a positive number \(got -5\)/],
       ["maxCostUsd: 0", /"maxCostUsd" must be a positive number \(got 0\)/],
@@ -51,7 +54,9 @@ describe("front matter", () => {
     const err = errorOf("---\n# a comment\nagent: codex\nmaxCost: 3\n---\n");
     expect(err.line).toBe(4);
     expect(err.message).toContain('unknown key "maxCost". Did you mean "maxCostUsd"?');
-    expect(err.message).toContain("Known keys: description, agent, model, verify, maxCostUsd, taskTimeoutMinutes, onTaskFailure");
+    expect(err.message).toContain(
+      "Known keys: description, agent, model, verify, maxCostUsd, taskTimeoutMinutes, onTaskFailure",
+    );
     expect(errorOf("---\nzzzzzzzzzz: 1\n---\n").message).not.toContain("Did you mean");
   });
 
@@ -90,7 +95,12 @@ describe("front matter", () => {
 
   it("refuses alias bombs instead of expanding them", () => {
     const bomb = ["a: &a [x, x, x, x, x, x, x, x, x, x]"];
-    for (let i = 0; i < 8; i++) bomb.push(`${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(10).fill(`*${String.fromCharCode(97 + i)}`).join(", ")}]`);
+    for (let i = 0; i < 8; i++)
+      bomb.push(
+        `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(10)
+          .fill(`*${String.fromCharCode(97 + i)}`)
+          .join(", ")}]`,
+      );
     const err = errorOf(`---\n${bomb.join("\n")}\n---\n`);
     expect(err.line).toBe(2);
     expect(err.message).toMatch(/alias/i);

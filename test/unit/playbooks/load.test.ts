@@ -33,7 +33,9 @@ describe("loadPlaybookFile", () => {
 
   it("says when the file is missing", async () => {
     const err = await rejection(join(dir, "nope.md"));
-    expect(err.message).toBe(`${join(dir, "nope.md")}: file not found. Check the path (it is relative to the current directory).`);
+    expect(err.message).toBe(
+      `${join(dir, "nope.md")}: file not found. Check the path (it is relative to the current directory).`,
+    );
   });
 
   it("refuses files that are not .md and directories", async () => {

@@ -4,7 +4,8 @@ import { describe, expect, it } from "@jest/globals";
 import { PlaybookError } from "../../../src/playbooks/errors.js";
 import { assertRunnable, parsePlaybook } from "../../../src/playbooks/parse.js";
 
-const fixture = (name: string): string => readFileSync(join(process.cwd(), "test/fixtures/playbooks", name), "utf8");
+const fixture = (name: string): string =>
+  readFileSync(join(process.cwd(), "test/fixtures/playbooks", name), "utf8");
 
 function errorOf(fn: () => unknown): PlaybookError {
   try {
@@ -39,8 +40,16 @@ describe("parsePlaybook: the DESIGN §3 example", () => {
   });
 
   it("finds the three tasks with their details, state and lines", () => {
-    expect(p.tasks.map(({ index, text, details, done, line }) => ({ index, text, details, done, line }))).toEqual([
-      { index: 0, text: "Run the linter on packages/core and fix what it reports", details: "", done: false, line: 13 },
+    expect(
+      p.tasks.map(({ index, text, details, done, line }) => ({ index, text, details, done, line })),
+    ).toEqual([
+      {
+        index: 0,
+        text: "Run the linter on packages/core and fix what it reports",
+        details: "",
+        done: false,
+        line: 13,
+      },
       {
         index: 1,
         text: "Run the linter on packages/cli and fix what it reports",
@@ -106,12 +115,18 @@ describe("parsePlaybook: what regexes get wrong", () => {
     expect(p.context).not.toContain("First task");
     expect(p.context).not.toContain("Second task");
     expect(p.context).not.toContain("A second paragraph");
-    expect(p.context.endsWith("1. [ ] numbered items are prose too\n\nClosing prose after the tasks.")).toBe(true);
+    expect(p.context.endsWith("1. [ ] numbered items are prose too\n\nClosing prose after the tasks.")).toBe(
+      true,
+    );
   });
 
   it("ticks offsets into the right lines", () => {
     for (const t of p.tasks) {
-      const lineStart = source.split("\n").slice(0, t.line - 1).join("\n").length + 1;
+      const lineStart =
+        source
+          .split("\n")
+          .slice(0, t.line - 1)
+          .join("\n").length + 1;
       expect(t.checkOffset).toBeGreaterThan(lineStart);
       expect(source[t.checkOffset - 1]).toBe("[");
       expect(source[t.checkOffset + 1]).toBe("]");

@@ -26,15 +26,35 @@ describe("renderPlaybook", () => {
   });
 
   it("puts a blank line before details that are not a sub-list, so they do not continue the text", () => {
-    const m = { frontMatter: {}, context: "", tasks: [{ text: "t", details: "A paragraph.\n\n```\ncode\n```", done: false }] };
+    const m = {
+      frontMatter: {},
+      context: "",
+      tasks: [{ text: "t", details: "A paragraph.\n\n```\ncode\n```", done: false }],
+    };
     const out = renderPlaybook(m);
     expect(out).toBe("- [ ] t\n\n  A paragraph.\n\n  ```\n  code\n  ```\n");
     expect(model(parsePlaybook(out))).toEqual(m);
   });
 
   it("escapes task-text continuation lines that would start a block", () => {
-    const lines = ["# heading", "- item", "1. one", "> quote", "```", "~~~", "===", "---", "* * *", "<div>", "<!-- c -->"];
-    const out = renderPlaybook({ frontMatter: {}, context: "", tasks: [{ text: ["start", ...lines].join("\n"), details: "", done: false }] });
+    const lines = [
+      "# heading",
+      "- item",
+      "1. one",
+      "> quote",
+      "```",
+      "~~~",
+      "===",
+      "---",
+      "* * *",
+      "<div>",
+      "<!-- c -->",
+    ];
+    const out = renderPlaybook({
+      frontMatter: {},
+      context: "",
+      tasks: [{ text: ["start", ...lines].join("\n"), details: "", done: false }],
+    });
     const p = parsePlaybook(out);
     expect(p.tasks).toHaveLength(1);
     expect(p.tasks[0]!.details).toBe("");
@@ -61,27 +81,43 @@ describe("renderPlaybook", () => {
   });
 
   it("keeps a first-line text that looks like Markdown structure as text", () => {
-    for (const text of ["# not a heading", "- [ ] not a second task", "> not a quote", "```not a fence", "[x] brackets"]) {
-      const p = parsePlaybook(renderPlaybook({ frontMatter: {}, context: "", tasks: [{ text, details: "", done: true }] }));
+    for (const text of [
+      "# not a heading",
+      "- [ ] not a second task",
+      "> not a quote",
+      "```not a fence",
+      "[x] brackets",
+    ]) {
+      const p = parsePlaybook(
+        renderPlaybook({ frontMatter: {}, context: "", tasks: [{ text, details: "", done: true }] }),
+      );
       expect(p.tasks.map((t) => [t.text, t.done])).toEqual([[text, true]]);
     }
   });
 
   it("adds an empty front matter block when the context starts with ---", () => {
-    const m = { frontMatter: {}, context: "---\nnot: yaml\n---\nprose", tasks: [{ text: "t", details: "", done: false }] };
+    const m = {
+      frontMatter: {},
+      context: "---\nnot: yaml\n---\nprose",
+      tasks: [{ text: "t", details: "", done: false }],
+    };
     const out = renderPlaybook(m);
     expect(out.startsWith("---\n---\n")).toBe(true);
     expect(model(parsePlaybook(out))).toEqual(m);
   });
 
   it("refuses an empty task text", () => {
-    expect(() => renderPlaybook({ frontMatter: {}, context: "", tasks: [{ text: "  \n ", details: "", done: false }] })).toThrow(
-      /task 1: its text is empty/,
-    );
+    expect(() =>
+      renderPlaybook({ frontMatter: {}, context: "", tasks: [{ text: "  \n ", details: "", done: false }] }),
+    ).toThrow(/task 1: its text is empty/);
   });
 
   it("refuses a context that would swallow or add tasks", () => {
-    const swallow = { frontMatter: {}, context: "```\nunclosed fence", tasks: [{ text: "t", details: "", done: false }] };
+    const swallow = {
+      frontMatter: {},
+      context: "```\nunclosed fence",
+      tasks: [{ text: "t", details: "", done: false }],
+    };
     expect(() => renderPlaybook(swallow)).toThrow(PlaybookError);
     expect(() => renderPlaybook(swallow)).toThrow(/would hold 0 tasks instead of 1/);
     const extra = { frontMatter: {}, context: "- [ ] sneaky", tasks: [] };

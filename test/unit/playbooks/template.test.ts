@@ -3,7 +3,11 @@ import { parsePlaybook } from "../../../src/playbooks/parse.js";
 import { escapeInline, renderTemplate } from "../../../src/playbooks/template.js";
 
 describe("renderTemplate", () => {
-  const values = { issue: { number: 42, title: "Crash on start", body: "Steps:\n1. run it" }, args: "packages/core", repo: "acme/app" };
+  const values = {
+    issue: { number: 42, title: "Crash on start", body: "Steps:\n1. run it" },
+    args: "packages/core",
+    repo: "acme/app",
+  };
 
   it("fills every placeholder, with or without spaces inside the braces", () => {
     expect(renderTemplate("#{{issue.number}} {{ issue.title }} in {{repo}} ({{  args }})", values)).toBe(
@@ -12,13 +16,17 @@ describe("renderTemplate", () => {
   });
 
   it("leaves unknown placeholders as they are and empties known ones without a value", () => {
-    expect(renderTemplate("{{issue.author}} {{foo}} {{ args }}|{{repo}}|{{issue.number}}|{{issue.body}}", {})).toBe(
-      "{{issue.author}} {{foo}} |||",
-    );
+    expect(
+      renderTemplate("{{issue.author}} {{foo}} {{ args }}|{{repo}}|{{issue.number}}|{{issue.body}}", {}),
+    ).toBe("{{issue.author}} {{foo}} |||");
   });
 
   it("does not expand placeholders found inside values", () => {
-    const out = renderTemplate("{{args}} / {{issue.title}}", { args: "{{repo}}", issue: { title: "{{issue.body}}" }, repo: "x/y" });
+    const out = renderTemplate("{{args}} / {{issue.title}}", {
+      args: "{{repo}}",
+      issue: { title: "{{issue.body}}" },
+      repo: "x/y",
+    });
     expect(out).toBe("\\{\\{repo\\}\\} / \\{\\{issue.body\\}\\}");
   });
 
@@ -30,7 +38,9 @@ describe("renderTemplate", () => {
   });
 
   it("sanitizes inline values", () => {
-    expect(renderTemplate("{{args}}", { args: "fix\u200B the <!-- secret --> bug\u202E" })).toBe("fix the bug");
+    expect(renderTemplate("{{args}}", { args: "fix\u200B the <!-- secret --> bug\u202E" })).toBe(
+      "fix the bug",
+    );
   });
 
   it("turns the issue body into a fenced untrusted block longer than any fence around it", () => {

@@ -3,14 +3,15 @@ import { PlaybookError } from "../../../src/playbooks/errors.js";
 import { parsePlaybook } from "../../../src/playbooks/parse.js";
 import { tickTask } from "../../../src/playbooks/tick.js";
 
-const source = "---\r\nagent: codex\r\n---\r\n# T  \r\n\r\n- [ ] one\r\n  - [ ] nested stays\r\n*\t[ ] two\r\n- [x] three\r\n";
+const source =
+  "---\r\nagent: codex\r\n---\r\n# T  \r\n\r\n- [ ] one\r\n  - [ ] nested stays\r\n*\t[ ] two\r\n- [x] three\r\n";
 
 describe("tickTask", () => {
   it("changes only the checkbox character, keeping CRLF and spacing", () => {
     const p = parsePlaybook(source);
     const out = tickTask(source, p.tasks[1]!);
     expect(out.length).toBe(source.length);
-    const diff = [...out].flatMap((c, i) => (c === source[i] ? [] : [i]));
+    const diff = Array.from({ length: out.length }, (_c, i) => i).filter((i) => out[i] !== source[i]);
     expect(diff).toEqual([p.tasks[1]!.checkOffset]);
     expect(out).toBe(source.replace("*\t[ ] two", "*\t[x] two"));
     const again = parsePlaybook(out);
