@@ -1,0 +1,63 @@
+// Idempotent enqueue (DESIGN §1, TARGETS "same webhook delivered 5 times → exactly 1 run").
+// Two guards: a SET NX claim on the delivery id, taken before any side effect (status comment,
+// reactions), and the job id derived from the delivery id, which BullMQ refuses to add twice.
+import type { Job, Queue } from "bullmq";
+import type { Store } from "./connection.js";
+import { runJobSchema, type RunJobData } from "./job-schema.js";
+import { keys } from "./keys.js";
+import { RUN_JOB_NAME } from "./names.js";
+
+/** GitHub keeps deliveries for redelivery for a few days; a week covers it. */
+export const DELIVERY_TTL_SECONDS = 7 * 24 * 3600;
+
+/**
+ * Claims a webhook delivery. true: first time seen, go ahead. false: a redelivery (or a concurrent
+ * duplicate) — do nothing, not even a reaction.
+ */
+export async function claimDelivery(store: Store, deliveryId: string): Promise<boolean> {
+  const r = await store.redis.set(
+    keys.delivery(store.prefix, deliveryId),
+    "1",
+    "EX",
+    DELIVERY_TTL_SECONDS,
+    "NX",
+  );
+  return r === "OK";
+}
+
+/** Gives a claim back after a failure, so a manual redelivery from GitHub can succeed. */
+export async function releaseDelivery(store: Store, deliveryId: string): Promise<void> {
+  await store.redis.del(keys.delivery(store.prefix, deliveryId));
+}
+
+export type RunQueue = Queue<RunJobData, unknown, string>;
+
+export interface EnqueueResult {
+  created: boolean;
+  jobId: string;
+  job: Job<RunJobData> | undefined;
+}
+
+/**
+ * Adds the run job, with jobId = data.runId (derived from the delivery id: see runIdForDelivery).
+ * An existing job with that id is returned untouched with created: false.
+ */
+export async function enqueueRun(
+  queue: RunQueue,
+  data: RunJobData,
+  opts: { deliveryId: string },
+): Promise<EnqueueResult> {
+  if (!opts.deliveryId) throw new Error("enqueueRun needs the webhook delivery id (X-GitHub-Delivery).");
+  const parsed = runJobSchema.parse(data);
+  const jobId = parsed.runId;
+  const existing = await queue.getJob(jobId);
+  if (existing) return { created: false, jobId, job: existing };
+  const job = await queue.add(RUN_JOB_NAME, parsed, {
+    jobId,
+    // Keep finished jobs around for `status` and `retry`, but not forever.
+    removeOnComplete: { age: 7 * 24 * 3600, count: 1000 },
+    removeOnFail: { age: 30 * 24 * 3600 },
+    attempts: 1,
+  });
+  return { created: true, jobId, job };
+}

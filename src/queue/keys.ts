@@ -1,0 +1,14 @@
+// Maestro's own Redis keys, all under the store prefix (next to BullMQ's `<prefix>:maestro-runs:*`).
+export function repoKey(repo: { owner: string; name: string }): string {
+  // GitHub logins and repo names are case-insensitive.
+  return `${repo.owner}/${repo.name}`.toLowerCase();
+}
+
+export const keys = {
+  delivery: (prefix: string, deliveryId: string) => `${prefix}:delivery:${deliveryId}`,
+  cancel: (prefix: string, runId: string) => `${prefix}:cancel:${runId}`,
+  run: (prefix: string, runId: string) => `${prefix}:run:${runId}`,
+  issueRuns: (prefix: string, repo: string, issueNumber: number) => `${prefix}:runs:${repo}#${issueNumber}`,
+  cost: (prefix: string, repo: string, day: string) => `${prefix}:cost:${repo}:${day}`,
+  active: (prefix: string, repo: string) => `${prefix}:active:${repo}`,
+};
