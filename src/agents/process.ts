@@ -17,7 +17,7 @@ export interface ManagedProcessOptions {
   killGraceMs?: number;
   onStdoutLine?: (line: string) => void;
   onStderrLine?: (line: string) => void;
-  /** Bytes of each stream kept for error reports. Default 8192. */
+  /** Characters of each stream's end kept for error reports. Default 8192. */
   tailBytes?: number;
 }
 
@@ -34,6 +34,8 @@ export interface ManagedProcessResult {
 
 /** How long to wait for stdio to close once the child is gone (a grandchild may hold the pipe). */
 const CLOSE_GRACE_MS = 1000;
+/** Longest line handed on whole (Claude Code's tool results can be megabytes on one line). */
+const MAX_LINE_CHARS = 64 * 1024 * 1024;
 
 /** Sends `signal` to the whole process group led by `pid`. Returns false when the group is already gone. */
 export function killProcessGroup(pid: number, signal: NodeJS.Signals = "SIGKILL"): boolean {
@@ -89,6 +91,11 @@ function lineReader(stream: Readable, tail: Tail, onLine?: (line: string) => voi
       emit(pending.slice(0, nl));
       pending = pending.slice(nl + 1);
       nl = pending.indexOf("\n");
+    }
+    // output that never ends a line must not grow without bound: hand it on in pieces
+    if (pending.length > MAX_LINE_CHARS) {
+      emit(pending);
+      pending = "";
     }
   };
   stream.on("data", (chunk: Buffer) => take(decoder.write(chunk)));

@@ -126,6 +126,20 @@ describe("runManagedProcess", () => {
     expect(r.stdoutTail).toBe("x".repeat(100));
   });
 
+  it("hands on a multi-megabyte line whole (large tool results arrive on one line)", async () => {
+    const lengths: number[] = [];
+    const r = await runManagedProcess({
+      command: "sh",
+      args: ["-c", "head -c 3000000 /dev/zero | tr '\\0' a; echo; echo end"],
+      cwd,
+      env,
+      timeoutMs: 60_000,
+      onStdoutLine: (l) => lengths.push(l.length),
+    });
+    expect(r.exitCode).toBe(0);
+    expect(lengths).toEqual([3_000_000, 3]);
+  });
+
   it("reports a missing binary as spawnError naming the override variable, without throwing", async () => {
     const r = await runManagedProcess({
       command: "claude-does-not-exist-42",
