@@ -1,5 +1,6 @@
 // Run git without a shell, with an allowlisted environment and typed, redacted errors.
 import { execFile } from "node:child_process";
+import fs from "node:fs";
 import { createRedactor, type Redactor } from "../security/redact.js";
 import { classifyGitError, GitError, gitHint, mainLine, type GitErrorKind } from "./errors.js";
 
@@ -90,12 +91,16 @@ function toGitError(
   const safeStderr = redact(stderr);
   const cmd = `git ${safeArgs.join(" ")}`;
   let kind: GitErrorKind;
-  if (err.code === "ENOENT") kind = "git_missing";
+  // spawn reports a missing cwd as ENOENT too: tell the two apart.
+  const cwdMissing = err.code === "ENOENT" && !fs.existsSync(opts.cwd);
+  if (cwdMissing) kind = "not_a_repository";
+  else if (err.code === "ENOENT") kind = "git_missing";
   else if (err.name === "AbortError" || opts.signal?.aborted) kind = "aborted";
   else if (err.killed && opts.timeoutMs !== undefined) kind = "timeout";
   else kind = classifyGitError(`${stderr}\n${stdout}`);
-  const what =
-    kind === "git_missing"
+  const what = cwdMissing
+    ? "the directory does not exist"
+    : kind === "git_missing"
       ? "git was not found"
       : kind === "timeout"
         ? `timed out after ${opts.timeoutMs} ms`

@@ -19,6 +19,10 @@ export interface RunLogSummary {
   agent?: string;
   /** "incomplete" when the log has no run.finished (still running, or the process died). */
   status: RunStatus | "incomplete";
+  /** Tasks the run set out to do (from run.started / run.finished). */
+  tasksTotal?: number;
+  /** Tasks done (run.finished's count, else the done tasks in the log). */
+  tasksDone: number;
   tasks: TaskSummary[];
   costUsd: number;
   tokens: Tokens;
@@ -34,6 +38,7 @@ export function summarizeRunLog(events: RunEvent[]): RunLogSummary {
   const s: RunLogSummary = {
     runId: events[0]?.runId ?? "",
     status: "incomplete",
+    tasksDone: 0,
     tasks: [],
     costUsd: 0,
     tokens: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
@@ -48,7 +53,13 @@ export function summarizeRunLog(events: RunEvent[]): RunLogSummary {
   for (const e of ordered) {
     switch (e.type) {
       case "run.started":
-        Object.assign(s, { playbook: e.playbook, repo: e.repo, branch: e.branch, agent: e.agent });
+        Object.assign(s, {
+          playbook: e.playbook,
+          repo: e.repo,
+          branch: e.branch,
+          agent: e.agent,
+          tasksTotal: e.tasksTotal,
+        });
         break;
       case "task.started": {
         const t = task(e.index);
@@ -83,6 +94,8 @@ export function summarizeRunLog(events: RunEvent[]): RunLogSummary {
       case "run.finished":
         finished = true;
         s.status = e.status;
+        s.tasksTotal = e.tasksTotal;
+        s.tasksDone = e.tasksDone;
         s.costUsd = e.costUsd;
         s.tokens = { ...e.tokens };
         s.durationMs = e.durationMs;
@@ -96,6 +109,7 @@ export function summarizeRunLog(events: RunEvent[]): RunLogSummary {
   s.tasks = [...tasks.values()].sort((a, b) => a.index - b.index);
   if (!finished) {
     // No totals written: add up what the log shows.
+    s.tasksDone = s.tasks.filter((t) => t.status === "done").length;
     for (const t of s.tasks) {
       const u = usage.get(t.index);
       s.costUsd += t.costUsd ?? u?.costUsd ?? 0;
@@ -162,7 +176,8 @@ export function formatRunLogSummary(summary: RunLogSummary, opts: { color?: bool
   ].filter(Boolean);
   if (facts.length) out.push(facts.join("  ·  "));
   out.push("");
-  out.push(summary.tasks.length ? "Tasks:" : "Tasks: none recorded");
+  const counts = summary.tasksTotal !== undefined ? ` (${summary.tasksDone}/${summary.tasksTotal} done)` : "";
+  out.push(summary.tasks.length ? `Tasks${counts}:` : "Tasks: none recorded");
   for (const t of summary.tasks) {
     const [mark, color] = TASK_MARK[t.status ?? "pending"];
     const details = [

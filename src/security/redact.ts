@@ -7,8 +7,9 @@ export type Redactor = (text: string) => string;
 
 // A key that names a secret: it must END with the secret word, so "tokens", "max_tokens" or
 // "inputTokens" are left alone while "GITHUB_TOKEN", "api_key", "client_secret" are not.
+// The prefix is bounded: unbounded, text like "a.b.c.d…" makes the match quadratic.
 const SECRET_KEY =
-  "[A-Za-z0-9_.-]*?(?:token|secret|password|passwd|passphrase|api[_-]?key|apikey|access[_-]?key|private[_-]?key|credentials?)";
+  "[A-Za-z0-9_.-]{0,64}?(?:token|secret|password|passwd|passphrase|api[_-]?key|apikey|access[_-]?key|private[_-]?key|credentials?)";
 const KEY_END = "(?![A-Za-z0-9_.-])";
 const SECRET_KEY_NAME = new RegExp(`^${SECRET_KEY}$`, "i");
 
@@ -28,7 +29,7 @@ const RULES: Rule[] = [
     replace: REDACTED,
   },
   // Credentials in URLs: https://x-access-token:TOKEN@github.com, https://user:pass@host.
-  { re: /(\/\/[^\s:/@]+:)[^\s@/]+@/g, replace: `$1${REDACTED}@` },
+  { re: /(\/\/[^\s:/@]{1,256}:)[^\s@/]{1,1024}@/g, replace: `$1${REDACTED}@` },
   { re: /(x-access-token:)(?!\[REDACTED\])[^\s@"'/]+/gi, replace: `$1${REDACTED}` },
   // Authorization headers (Bearer, token, Basic) and bare bearer tokens.
   {

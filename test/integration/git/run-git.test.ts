@@ -80,6 +80,16 @@ describe("runGit", () => {
     expect(err.message).toMatch(/git status .*not a git repository.*--repo DIR/);
   });
 
+  it("says so when the directory does not exist, and when git itself is missing", async () => {
+    const err = await caught(runGit(["status"], { cwd: "/definitely/not/a/dir" }));
+    expect(err.kind).toBe("not_a_repository");
+    expect(err.message).toMatch(/does not exist/);
+    const r = await repo();
+    const missing = await caught(runGit(["status"], { cwd: r.dir, env: { PATH: "/nonexistent-bin" } }));
+    expect(missing.kind).toBe("git_missing");
+    expect(missing.message).toMatch(/Install git/);
+  });
+
   it("maps an unknown revision to bad_ref", async () => {
     const r = await repo();
     const err = await caught(runGit(["log", "no-such-branch"], { cwd: r.dir }));

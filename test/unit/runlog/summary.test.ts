@@ -97,6 +97,8 @@ describe("summarizeRunLog", () => {
       branch: "maestro/7-lint-cleanup-run42",
       agent: "claude-code",
       status: "failed",
+      tasksTotal: 3,
+      tasksDone: 1,
       costUsd: 0.025,
       tokens: { input: 250, output: 25, cacheRead: 10, cacheWrite: 2 },
       durationMs: 4200,
@@ -134,6 +136,8 @@ describe("summarizeRunLog", () => {
     );
     const s = summarizeRunLog(events.reverse());
     expect(s.status).toBe("incomplete");
+    expect(s.tasksDone).toBe(1);
+    expect(s.tasksTotal).toBe(3);
     expect(s.costUsd).toBeCloseTo(0.026, 10);
     expect(s.tokens).toEqual({ input: 257, output: 26, cacheRead: 10, cacheWrite: 2 });
     expect(s.durationMs).toBe(20_000);
@@ -152,6 +156,7 @@ describe("formatRunLogSummary", () => {
     const text = formatRunLogSummary(summarizeRunLog(sample(true)));
     expect(text).toContain("Run run-42  failed");
     expect(text).toContain("playbook lint-cleanup");
+    expect(text).toContain("Tasks (1/3 done):");
     expect(text).toMatch(/✓ #0 Fix lint in src\/a\.ts {2}\(done, 1\.5s, \$0\.0200, 3f78685\)/);
     expect(text).toMatch(/✗ #1 Fix lint in src\/b\.ts/);
     expect(text).toContain("verify failed: npm test exited 1");
