@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from "@jest/globals";
 import { spawn } from "node:child_process";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import fs from "node:fs/promises";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
@@ -121,6 +123,36 @@ describe("ensureMirror", () => {
       `Authorization: Basic ${Buffer.from(`x-access-token:${TOKEN}`).toString("base64")}`,
     );
     await expect(work.git("config", "--get-all", "http.extraHeader")).rejects.toThrow();
+  });
+
+  it("sends the header over HTTP, and a refusal is auth_failed with the token nowhere in the error", async () => {
+    const { dataDir } = await setup();
+    const seen: Array<{ url: string; authorization?: string }> = [];
+    const server = http.createServer((req, res) => {
+      seen.push({ url: req.url ?? "", authorization: req.headers.authorization });
+      res.writeHead(403, { "content-type": "text/plain" }).end("denied");
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
+    const { port } = server.address() as AddressInfo;
+    const err = await ensureMirror({
+      dataDir,
+      owner: "octo",
+      repo: "r",
+      remoteUrl: `http://127.0.0.1:${port}/octo/r.git`,
+      auth: { token: TOKEN },
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(GitError);
+    expect((err as GitError).kind).toBe("auth_failed");
+    const text = JSON.stringify({
+      m: (err as GitError).message,
+      s: (err as GitError).stderr,
+      a: (err as GitError).args,
+    });
+    expect(text).not.toContain(TOKEN);
+    expect(text).not.toContain(Buffer.from(`x-access-token:${TOKEN}`).toString("base64"));
+    expect(seen[0]!.url).toBe("/octo/r.git/info/refs?service=git-upload-pack");
+    expect(seen[0]!.authorization).toBe(basicAuthHeader(TOKEN).replace(/^Authorization: /, ""));
   });
 
   it("refuses a remote URL carrying credentials", async () => {
