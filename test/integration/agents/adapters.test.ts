@@ -1,12 +1,22 @@
 // Each adapter run end to end with a real child process: the `command` agent for real, and the CLI adapters
 // against stand-in binaries that record their argv/stdin/env and replay a fixture transcript.
-import { describe, expect, it } from "@jest/globals";
-import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { afterAll, describe, expect, it } from "@jest/globals";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { getAgentAdapter } from "../../../src/agents/registry.js";
 import type { AgentEvent, AgentName, AgentRunOptions } from "../../../src/agents/types.js";
 import { FIXTURES } from "../../unit/agents/parsers/feed.js";
+
+const tempDirs: string[] = [];
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  tempDirs.push(dir);
+  return dir;
+}
+afterAll(() => {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
 
 const SECRETS = {
   GITHUB_TOKEN: "ghs_SECRETVALUE1",
@@ -19,7 +29,7 @@ const SECRETS = {
 };
 
 function worktree(): string {
-  return mkdtempSync(join(tmpdir(), "maestro-wt-"));
+  return tempDir("maestro-wt-");
 }
 
 function options(extra: Partial<AgentRunOptions> & { events?: AgentEvent[] }): AgentRunOptions {
@@ -145,7 +155,7 @@ describe("command adapter", () => {
 
 /** A stand-in CLI: records argv, stdin and env, prints a fixture, exits with `code`. */
 function fakeCli(fixture: string, code = 0): { bin: string; dir: string } {
-  const dir = mkdtempSync(join(tmpdir(), "fake-cli-"));
+  const dir = tempDir("fake-cli-");
   const bin = join(dir, "cli");
   writeFileSync(
     bin,
@@ -236,7 +246,7 @@ describe("CLI adapters against stand-in binaries", () => {
   }
 
   it("a CLI that dies without a result line fails with its stderr", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "fake-cli-"));
+    const dir = tempDir("fake-cli-");
     const bin = join(dir, "claude");
     writeFileSync(bin, "#!/bin/sh\necho 'Error: unknown option --bogus' >&2\nexit 2\n");
     chmodSync(bin, 0o755);

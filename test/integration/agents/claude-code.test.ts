@@ -1,13 +1,23 @@
 // The real Claude Code binary, run by the claude-code adapter against a local fake Messages API.
-import { afterEach, describe, expect, it } from "@jest/globals";
+import { afterAll, afterEach, describe, expect, it } from "@jest/globals";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { claudeCodeAdapter } from "../../../src/agents/claude-code.js";
 import type { AgentEvent, AgentRunOptions } from "../../../src/agents/types.js";
 import { startFakeAnthropic, type FakeAnthropic, type FakeScript } from "../../helpers/fake-anthropic.js";
+
+const tempDirs: string[] = [];
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  tempDirs.push(dir);
+  return dir;
+}
+afterAll(() => {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 const CLAUDE = join(ROOT, "node_modules/.bin/claude");
@@ -36,14 +46,14 @@ function processesIn(dir: string): number[] {
 }
 
 function gitRepo(): string {
-  const dir = mkdtempSync(join(tmpdir(), "maestro-cc-repo-"));
+  const dir = tempDir("maestro-cc-repo-");
   execFileSync("git", ["init", "-q", dir]);
   return dir;
 }
 
 async function run(makeScript: (repo: string) => FakeScript, extra: Partial<AgentRunOptions> = {}) {
   const repo = gitRepo();
-  const home = mkdtempSync(join(tmpdir(), "maestro-cc-home-"));
+  const home = tempDir("maestro-cc-home-");
   fake = await startFakeAnthropic(makeScript(repo));
   const events: AgentEvent[] = [];
   const result = await claudeCodeAdapter.run({

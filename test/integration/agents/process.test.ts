@@ -1,8 +1,18 @@
-import { describe, expect, it } from "@jest/globals";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { afterAll, describe, expect, it } from "@jest/globals";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { killProcessGroup, runManagedProcess } from "../../../src/agents/process.js";
+
+const tempDirs: string[] = [];
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  tempDirs.push(dir);
+  return dir;
+}
+afterAll(() => {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
 
 const env = { PATH: process.env.PATH ?? "/usr/bin:/bin" };
 const cwd = tmpdir();
@@ -168,7 +178,7 @@ describe("runManagedProcess", () => {
   });
 
   it("does not start at all when the signal is already aborted", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "mp-"));
+    const dir = tempDir("mp-");
     const ac = new AbortController();
     ac.abort();
     const r = await runManagedProcess({
