@@ -32,7 +32,8 @@ const FRONT_MATTER_DESCRIPTIONS: Record<string, string> = {
   agent:
     "The agent for this playbook: claude-code, codex, opencode, gemini or command. The repo config or the trigger may override it.",
   model: "Model name passed to the agent.",
-  verify: "A command, or a list of commands, run in the worktree after each task; non-zero exit fails the task.",
+  verify:
+    "A command, or a list of commands, run in the worktree after each task; non-zero exit fails the task.",
   maxCostUsd: "Cost cap in USD for the whole run.",
   taskTimeoutMinutes: "Minutes one task may take before it is stopped.",
   onTaskFailure: "stop (default): end the run at the first failed task; continue: go on with the next task.",
