@@ -227,7 +227,7 @@ describe("playbook properties", () => {
         const rendered = renderPlaybook(m);
         expect(modelOf(parsePlaybook(rendered))).toEqual(m);
       }),
-      { numRuns: runs(200) },
+      { numRuns: runs(150) },
     );
   });
 
@@ -247,7 +247,7 @@ describe("playbook properties", () => {
           tasks.map((t) => t.text.split("\n").length),
         );
       }),
-      { numRuns: runs(150) },
+      { numRuns: runs(100) },
     );
   });
 
@@ -267,7 +267,9 @@ describe("playbook properties", () => {
           expect(t.index).toBe(i);
           expect(source[t.checkOffset - 1]).toBe("[");
           expect(source[t.checkOffset + 1]).toBe("]");
-          expect(t.text.trim()).not.toBe("");
+          // Non-empty, trimmed of Markdown whitespace (other Unicode spaces, e.g. U+FEFF, are content to micromark).
+          expect(t.text).toMatch(/^[^ \t\n][\s\S]*$/);
+          expect(t.text).not.toMatch(/[ \t\n]$/);
           expect(t.line).toBeGreaterThanOrEqual(1);
           if (i > 0) expect(t.line).toBeGreaterThan(p.tasks[i - 1]!.line);
         });
@@ -300,7 +302,7 @@ describe("playbook properties", () => {
           p.tasks,
         );
       }),
-      { numRuns: runs(150) },
+      { numRuns: runs(100) },
     );
   });
 });
