@@ -1,6 +1,7 @@
 // Runs per issue/PR, so `status`, `cancel` and `retry` read a short list instead of scanning the queue.
 // The worker moves a run through its states with setRunState.
 import type { Store } from "./connection.js";
+import type { RunJobData } from "./job-schema.js";
 import { keys, repoKey } from "./keys.js";
 
 export const RUN_STATES = [
@@ -44,6 +45,8 @@ export async function recordRun(
     playbook: string;
     actor: string;
     resumeOf?: string;
+    /** The job data, kept so `/maestro retry` works after BullMQ dropped the job. */
+    job?: RunJobData;
   },
   now: Date = new Date(),
 ): Promise<RunRecord> {
@@ -63,7 +66,7 @@ export async function recordRun(
   const runKey = keys.run(store.prefix, run.runId);
   await store.redis
     .multi()
-    .hset(runKey, toHash(record))
+    .hset(runKey, { ...toHash(record), ...(run.job ? { job: JSON.stringify(run.job) } : {}) })
     .expire(runKey, RUN_RECORD_TTL_SECONDS)
     .zadd(listKey, now.getTime(), run.runId)
     .zremrangebyrank(listKey, 0, -MAX_RUNS_PER_ISSUE - 1)
@@ -93,6 +96,17 @@ export async function setRunState(
 export async function getRun(store: Store, runId: string): Promise<RunRecord | null> {
   const h = await store.redis.hgetall(keys.run(store.prefix, runId));
   return fromHash(h);
+}
+
+/** The job data recorded with the run, or null. */
+export async function getRunJob(store: Store, runId: string): Promise<RunJobData | null> {
+  const raw = await store.redis.hget(keys.run(store.prefix, runId), "job");
+  if (raw === null) return null;
+  try {
+    return JSON.parse(raw) as RunJobData;
+  } catch {
+    return null;
+  }
 }
 
 /** The runs of an issue or PR, newest first. */

@@ -104,7 +104,7 @@ describe("cancel", () => {
     const conn = store.redis.duplicate({ maxRetriesPerRequest: null });
     let release!: () => void;
     const hold = new Promise<void>((r) => (release = r));
-    let worker!: InstanceType<typeof Worker>;
+    let worker!: { close(): Promise<void> };
     const started = new Promise<void>((resolve) => {
       worker = new Worker(
         queue.name,

@@ -1,0 +1,198 @@
+// The shared path of every trigger: claim the delivery → load config → authorize → act → one reply
+// and one reaction. Never git or agent work here: a webhook is answered in well under 10 s.
+import type { CommandParseResult } from "../commands/types.js";
+import { helpText } from "../commands/help.js";
+import { formatConfigErrorReply } from "../config/load-repo-config.js";
+import { defaultRepoConfig, type RepoConfig } from "../config/repo-config.js";
+import { authorize, isIgnoredSender, type AuthorizeResult } from "../github/authorize.js";
+import { getPermission } from "../github/permission.js";
+import { react } from "../github/reactions.js";
+import { quoteCommand, reply } from "../github/reply.js";
+import { availablePlaybooks } from "../playbooks/resolve.js";
+import { claimDelivery, releaseDelivery } from "../queue/enqueue.js";
+import type { AppDeps } from "./deps.js";
+import { loadRepoConfig } from "./load-config.js";
+import { cancelCommand, retryCommand, statusCommand } from "./manage-runs.js";
+import { accepted, refused, type Outcome } from "./outcome.js";
+import { listRepoPlaybookFiles } from "./repo-files.js";
+import { runCommand } from "./run-command.js";
+import type { Trigger } from "./trigger.js";
+
+/** Commands after this many in one comment are refused: one comment must not fan out into many runs. */
+export const MAX_COMMANDS_PER_TRIGGER = 5;
+
+export interface RouteOptions {
+  /** A run Maestro starts on its own (a changes-requested review): refusals stay silent. */
+  automatic?: boolean;
+}
+
+/**
+ * Handles the commands of one trigger. Returns false when the trigger was skipped
+ * (bot sender, or a redelivery already handled).
+ */
+export async function routeCommands(
+  deps: AppDeps,
+  t: Trigger,
+  commands: CommandParseResult[],
+  opts: RouteOptions = {},
+): Promise<boolean> {
+  if (commands.length === 0) return false;
+  if (
+    isIgnoredSender({
+      sender: t.sender.login,
+      senderType: t.sender.type,
+      ...(deps.appSlug ? { appSlug: deps.appSlug } : {}),
+    })
+  )
+    return false;
+  if (!(await claimDelivery(deps.store, t.deliveryId))) {
+    t.log.info({ delivery: t.deliveryId }, "maestro: delivery already handled, skipping");
+    return false;
+  }
+  try {
+    await handleClaimed(deps, t, commands, opts);
+    return true;
+  } catch (err) {
+    // Give the claim back so GitHub's "Redeliver" can retry; the status comment is found by its marker.
+    await releaseDelivery(deps.store, t.deliveryId).catch(() => undefined);
+    for (const c of commands) deps.metrics?.command(c.ok ? c.command.verb : "invalid", "error");
+    throw err;
+  }
+}
+
+async function handleClaimed(
+  deps: AppDeps,
+  t: Trigger,
+  commands: CommandParseResult[],
+  opts: RouteOptions,
+): Promise<void> {
+  const loaded = await loadRepoConfig(t);
+  const config = loaded.ok ? loaded.config : defaultRepoConfig();
+  const auth = await authorizeSender(deps, t, config);
+  if (!auth.ok) {
+    if (!auth.reply || opts.automatic) return;
+    for (const c of commands) deps.metrics?.command(c.ok ? c.command.verb : "invalid", "refused");
+    await feedback(t, [refused(`Maestro did not run this: ${auth.reason}`)]);
+    return;
+  }
+  if (!loaded.ok) {
+    for (const c of commands) deps.metrics?.command(c.ok ? c.command.verb : "invalid", "refused");
+    if (!opts.automatic) await feedback(t, [refused(formatConfigErrorReply(loaded.error))]);
+    return;
+  }
+
+  if (commands.some((c) => c.ok) && t.reactionTarget.kind !== "review") {
+    // Instant feedback: seen and authorized. The work below may take a few API calls.
+    await react(t.octokit, t.reactionTarget, "accepted");
+  }
+  const outcomes: Outcome[] = [];
+  for (const [index, c] of commands.entries()) {
+    let outcome: Outcome;
+    if (index >= MAX_COMMANDS_PER_TRIGGER) {
+      outcome = refused(
+        `${quoteCommand(c.raw)}: skipped, at most ${MAX_COMMANDS_PER_TRIGGER} commands are handled per comment.`,
+      );
+    } else if (!c.ok) {
+      outcome = { ...refused(`${quoteCommand(c.raw)}: ${c.error}`), kind: "invalid" };
+    } else {
+      outcome = await execute(deps, t, config, c, index);
+    }
+    deps.metrics?.command(c.ok ? c.command.verb : "invalid", outcome.kind ?? outcome.feedback);
+    outcomes.push(outcome);
+  }
+  if (opts.automatic && outcomes.every((o) => o.feedback === "refused")) {
+    t.log.info(
+      { delivery: t.deliveryId, reasons: outcomes.map((o) => o.reply) },
+      "maestro: automatic follow-up not started",
+    );
+    return;
+  }
+  await feedback(t, outcomes, /* eyesDone */ true);
+}
+
+async function authorizeSender(deps: AppDeps, t: Trigger, config: RepoConfig): Promise<AuthorizeResult> {
+  const base = {
+    sender: t.sender.login,
+    senderType: t.sender.type,
+    config,
+    ...(deps.appSlug ? { appSlug: deps.appSlug } : {}),
+  };
+  const listed = [...config.permissions.allowUsers, ...config.permissions.denyUsers].some(
+    (u) => u.toLowerCase() === t.sender.login.toLowerCase(),
+  );
+  // Allow and deny lists decide without asking GitHub.
+  if (listed) return authorize(base);
+  const permission = await getPermission(t.octokit, t.owner, t.repo, t.sender.login);
+  return authorize({ ...base, permission });
+}
+
+function execute(
+  deps: AppDeps,
+  t: Trigger,
+  config: RepoConfig,
+  c: Extract<CommandParseResult, { ok: true }>,
+  index: number,
+): Promise<Outcome> {
+  const cmd = c.command;
+  switch (cmd.verb) {
+    case "run":
+      return runCommand(deps, t, config, {
+        index,
+        dryRun: cmd.dryRun,
+        ...(cmd.playbook !== undefined ? { playbook: cmd.playbook } : {}),
+        ...(cmd.agent !== undefined ? { agent: cmd.agent } : {}),
+        ...(cmd.model !== undefined ? { model: cmd.model } : {}),
+        ...(cmd.maxCostUsd !== undefined ? { maxCostUsd: cmd.maxCostUsd } : {}),
+        ...(cmd.args !== undefined ? { args: cmd.args } : {}),
+      });
+    case "fix":
+      return runCommand(deps, t, config, { index, dryRun: false, fixText: cmd.text });
+    case "retry":
+      return retryCommand(deps, t, config, cmd.runId, index);
+    case "cancel":
+      return cancelCommand(deps, t, cmd.runId);
+    case "status":
+      return statusCommand(deps, t);
+    case "list":
+      return listCommand(deps, t);
+    case "help":
+      return listNames(deps, t).then((playbooks) => accepted(helpText({ playbooks })));
+  }
+}
+
+function listNames(deps: AppDeps, t: Trigger): Promise<string[]> {
+  return availablePlaybooks({
+    listRepoPlaybooks: () => listRepoPlaybookFiles(t.octokit, t.owner, t.repo),
+    ...(deps.builtinDir ? { builtinDir: deps.builtinDir } : {}),
+  });
+}
+
+async function listCommand(deps: AppDeps, t: Trigger): Promise<Outcome> {
+  const names = await listNames(deps, t);
+  if (names.length === 0)
+    return accepted(
+      "No playbooks are available. Add one as `.github/maestro/playbooks/NAME.md` on the default branch.",
+    );
+  return accepted(
+    `### Playbooks available here\n\n${names.map((n) => `- \`${n}\``).join("\n")}\n\nRun one with \`/maestro run NAME\`; ` +
+      "repository playbooks live in `.github/maestro/playbooks/` and take precedence over built-in ones of the same name.\n",
+  );
+}
+
+/** One reply for all outcomes, and a 😕 when anything was refused. */
+async function feedback(t: Trigger, outcomes: Outcome[], eyesDone = false): Promise<void> {
+  const replies = outcomes.map((o) => o.reply).filter((r): r is string => typeof r === "string" && r !== "");
+  if (replies.length > 0) {
+    const mention = `@${t.sender.login}`;
+    const text = replies.join("\n\n---\n\n");
+    // A reply that opens with a heading needs the mention on a line of its own.
+    const body =
+      replies.length === 1 && !text.startsWith("#") ? `${mention} ${text}` : `${mention}\n\n${text}`;
+    await reply(t.octokit, { owner: t.owner, repo: t.repo, issueNumber: t.issueNumber }, body);
+  }
+  const anyRefused = outcomes.some((o) => o.feedback === "refused");
+  if (t.reactionTarget.kind !== "review") {
+    if (anyRefused) await react(t.octokit, t.reactionTarget, "refused");
+    else if (!eyesDone) await react(t.octokit, t.reactionTarget, "accepted");
+  }
+}

@@ -1,0 +1,28 @@
+// What the webhook handlers need from the outside, injected by createApp (src/index.ts).
+import type { Store } from "../queue/connection.js";
+import type { RunQueue } from "../queue/enqueue.js";
+
+export type CommandOutcome = "accepted" | "refused" | "invalid" | "error";
+
+export interface HandlerMetrics {
+  webhookReceived(event: string): void;
+  command(verb: string, outcome: CommandOutcome): void;
+}
+
+export interface AppDeps {
+  store: Store;
+  queue: RunQueue;
+  /** Defaults to () => new Date(). */
+  clock?: () => Date;
+  /** The app's slug: its own comments (`<slug>[bot]`) are ignored. Bots are ignored anyway. */
+  appSlug?: string;
+  metrics?: HandlerMetrics;
+  /** Built-in playbooks directory (tests). */
+  builtinDir?: string;
+}
+
+export interface HandlerLog {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}

@@ -1,0 +1,36 @@
+// issue_comment.created, on issues and pull requests: slash-commands (DESIGN §4).
+import type { Context } from "probot";
+import { parseCommands } from "../commands/parse.js";
+import { routeCommands } from "./command-router.js";
+import type { AppDeps } from "./deps.js";
+import type { Trigger } from "./trigger.js";
+
+export async function onIssueComment(
+  deps: AppDeps,
+  context: Context<"issue_comment.created">,
+): Promise<void> {
+  const { comment, issue, repository, sender, installation } = context.payload;
+  // Cheap exit first: most comments are not commands, and they must cost nothing (no Redis, no API).
+  const commands = parseCommands(comment.body ?? "");
+  if (commands.length === 0 || !installation) return;
+  const { owner, repo } = context.repo();
+  const t: Trigger = {
+    octokit: context.octokit,
+    log: context.log,
+    owner,
+    repo,
+    repoId: repository.id,
+    installationId: installation.id,
+    deliveryId: context.id,
+    issueNumber: issue.number,
+    isPullRequest: Boolean(issue.pull_request),
+    issue: { title: issue.title ?? "", body: issue.body ?? "" },
+    sender: { login: sender.login, type: sender.type },
+    kind: "comment",
+    url: comment.html_url,
+    commentId: comment.id,
+    reactionTarget: { kind: "comment", owner, repo, commentId: comment.id },
+    loadConfig: () => context.config("maestro.yml"),
+  };
+  await routeCommands(deps, t, commands);
+}

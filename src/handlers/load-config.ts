@@ -1,0 +1,23 @@
+// .github/maestro.yml from the default branch (DESIGN §5), through Probot's context.config (which
+// also honours `_extends` and the org's .github repo). On a YAML syntax error the raw file is read
+// again so the reply can point at the line.
+import { parseRepoConfig, REPO_CONFIG_PATH, type ParseRepoConfigResult } from "../config/load-repo-config.js";
+import { readRepoFile } from "./repo-files.js";
+import type { Trigger } from "./trigger.js";
+
+export async function loadRepoConfig(t: Trigger): Promise<ParseRepoConfigResult> {
+  let raw: unknown;
+  try {
+    raw = await t.loadConfig();
+  } catch (err) {
+    const text = await readRepoFile(t.octokit, t.owner, t.repo, REPO_CONFIG_PATH);
+    if (text !== null) {
+      const r = parseRepoConfig(text);
+      if (!r.ok) return r;
+    }
+    const why =
+      err instanceof Error ? err.message.replace(/^\[@probot\/octokit-plugin-config\]\s*/, "") : String(err);
+    return { ok: false, error: `${REPO_CONFIG_PATH}: ${why}` };
+  }
+  return parseRepoConfig(raw ?? {});
+}

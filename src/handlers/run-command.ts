@@ -1,0 +1,253 @@
+// `/maestro run`, `/maestro fix`, a `maestro:NAME` label and a review follow-up all end here:
+// resolve the playbook now (so an unknown name is answered at once), check caps, then enqueue.
+import type { RepoConfig } from "../config/repo-config.js";
+import { formatDryRunReply } from "../commands/dry-run.js";
+import { forkRefusal, getPullInfo, type PullInfo } from "../github/fork.js";
+import { renderQueuedComment, upsertStatusComment } from "../github/status-comment.js";
+import { parsePlaybook } from "../playbooks/parse.js";
+import { PlaybookError } from "../playbooks/errors.js";
+import { availablePlaybooks, resolvePlaybook } from "../playbooks/resolve.js";
+import type { Playbook } from "../playbooks/types.js";
+import { checkCaps, markRunActive } from "../queue/budget.js";
+import { enqueueRun } from "../queue/enqueue.js";
+import { runIdForDelivery, type RunJobData } from "../queue/job-schema.js";
+import { recordRun } from "../queue/runs-index.js";
+import { sanitizeUntrustedText } from "../security/sanitize.js";
+import type { AgentName } from "../agents/types.js";
+import type { AppDeps } from "./deps.js";
+import { accepted, refused, type Outcome } from "./outcome.js";
+import { listRepoPlaybookFiles, readRepoFile } from "./repo-files.js";
+import type { Trigger } from "./trigger.js";
+
+export interface RunRequest {
+  playbook?: string;
+  agent?: AgentName;
+  model?: string;
+  maxCostUsd?: number;
+  dryRun: boolean;
+  args?: string;
+  /** `/maestro fix TEXT`: a one-task playbook on the PR branch. */
+  fixText?: string;
+  /** `/maestro retry`: the job data of the run to resume. */
+  resume?: RunJobData;
+  /** Index of the command in the delivery (distinct run ids for several commands in one comment). */
+  index: number;
+}
+
+type PlaybookChoice =
+  | { ok: true; name: string; origin: "repo" | "builtin" | "issue"; source: string }
+  | { ok: false; reply: string };
+
+/** Where a run goes on a PR: the PR's branch, only for Maestro's own same-repo PRs. */
+export async function pullTarget(
+  deps: AppDeps,
+  t: Trigger,
+  config: RepoConfig,
+): Promise<{ ok: true; pull: PullInfo } | { ok: false; reply: string }> {
+  const pull = t.pull ?? (await getPullInfo(t.octokit, t.owner, t.repo, t.issueNumber));
+  t.pull = pull;
+  const fork = forkRefusal(pull);
+  if (fork) return { ok: false, reply: fork };
+  if (!pull.headRef.startsWith(config.branchPrefix) || config.branchPrefix === "") {
+    return {
+      ok: false,
+      reply:
+        `This pull request's branch \`${pull.headRef}\` is not a Maestro branch (\`${config.branchPrefix}…\`), so Maestro will not push to it. ` +
+        "Commands on pull requests work on Maestro's own draft pull requests; to start a new run, comment on an issue.",
+    };
+  }
+  return { ok: true, pull };
+}
+
+async function choosePlaybook(deps: AppDeps, t: Trigger, req: RunRequest): Promise<PlaybookChoice> {
+  if (req.resume) return { ok: true, ...req.resume.playbook };
+  if (req.fixText !== undefined) {
+    const text = sanitizeUntrustedText(req.fixText).replace(/\s+/g, " ").trim();
+    return {
+      ok: true,
+      name: "fix",
+      origin: "issue",
+      source: `# Fix requested on pull request #${t.issueNumber}\n\nMake this change on the branch, and nothing else.\n\n- [ ] ${text}\n`,
+    };
+  }
+  const listRepoPlaybooks = () => listRepoPlaybookFiles(t.octokit, t.owner, t.repo);
+  if (req.playbook === undefined) {
+    const body = sanitizeUntrustedText(t.issue.body ?? "");
+    if (!t.isPullRequest && hasOpenTask(body))
+      return { ok: true, name: "issue", origin: "issue", source: body };
+    const names = await availablePlaybooks({
+      listRepoPlaybooks,
+      ...(deps.builtinDir ? { builtinDir: deps.builtinDir } : {}),
+    });
+    return {
+      ok: false,
+      reply:
+        "Name the playbook to run, e.g. `/maestro run fix-issue`" +
+        (t.isPullRequest
+          ? "."
+          : ", or put a checklist (`- [ ] …` items) in the issue body to run the issue itself.") +
+        ` Available playbooks: ${names.map((n) => `\`${n}\``).join(", ") || "none"}.`,
+    };
+  }
+  const r = await resolvePlaybook(req.playbook, {
+    readRepoPlaybook: (path) => readRepoFile(t.octokit, t.owner, t.repo, path),
+    listRepoPlaybooks,
+    ...(deps.builtinDir ? { builtinDir: deps.builtinDir } : {}),
+  });
+  if (!r.ok) return { ok: false, reply: r.error };
+  return { ok: true, name: r.name, origin: r.origin, source: r.source };
+}
+
+function hasOpenTask(body: string): boolean {
+  try {
+    return parsePlaybook(body, { name: "issue" }).tasks.some((task) => !task.done);
+  } catch {
+    return false;
+  }
+}
+
+function parseChosen(choice: {
+  name: string;
+  origin: string;
+  source: string;
+}): { ok: true; playbook: Playbook } | { ok: false; reply: string } {
+  const file =
+    choice.origin === "repo"
+      ? `.github/maestro/playbooks/${choice.name}.md`
+      : choice.origin === "builtin"
+        ? `playbooks/${choice.name}.md`
+        : "the issue body";
+  try {
+    const playbook = parsePlaybook(choice.source, { name: choice.name, file });
+    if (!playbook.tasks.some((task) => !task.done)) {
+      return {
+        ok: false,
+        reply: `Playbook \`${choice.name}\` (${file}) has no unchecked tasks (\`- [ ] …\` items), so there is nothing to run.`,
+      };
+    }
+    return { ok: true, playbook };
+  } catch (err) {
+    if (err instanceof PlaybookError)
+      return { ok: false, reply: `Playbook \`${choice.name}\` could not be read: ${err.message}` };
+    throw err;
+  }
+}
+
+export async function runCommand(
+  deps: AppDeps,
+  t: Trigger,
+  config: RepoConfig,
+  req: RunRequest,
+): Promise<Outcome> {
+  const now = (deps.clock ?? (() => new Date()))();
+  let pull: PullInfo | undefined;
+  if (t.isPullRequest) {
+    const target = await pullTarget(deps, t, config);
+    if (!target.ok) return refused(target.reply);
+    pull = target.pull;
+  } else if (req.fixText !== undefined) {
+    return refused(
+      "`/maestro fix` works on Maestro's draft pull requests only. On an issue, use `/maestro run NAME`.",
+    );
+  }
+
+  const choice = await choosePlaybook(deps, t, req);
+  if (!choice.ok) return refused(choice.reply);
+  const parsed = parseChosen(choice);
+  if (!parsed.ok) return refused(parsed.reply);
+  const fm = parsed.playbook.frontMatter;
+
+  const agent = req.agent ?? req.resume?.agent ?? fm.agent ?? config.agent;
+  const model = req.model ?? req.resume?.model ?? (fm.model || config.model || undefined);
+  const maxCostUsd = Math.min(
+    req.maxCostUsd ?? req.resume?.maxCostUsd ?? fm.maxCostUsd ?? config.limits.maxCostUsdPerRun,
+    config.limits.maxCostUsdPerRun,
+  );
+
+  if (req.dryRun) {
+    return accepted(
+      formatDryRunReply({
+        playbookName: choice.name,
+        origin: choice.origin,
+        playbook: parsed.playbook,
+        agent,
+        ...(model ? { model } : {}),
+        limits: {
+          maxCostUsd,
+          taskTimeoutMinutes: fm.taskTimeoutMinutes ?? config.limits.taskTimeoutMinutes,
+          runTimeoutMinutes: config.limits.runTimeoutMinutes,
+        },
+        verify: fm.verify ?? config.verify,
+      }),
+    );
+  }
+
+  const caps = await checkCaps(deps.store, {
+    repo: { owner: t.owner, name: t.repo },
+    limits: config.limits,
+    now,
+  });
+  if (caps) return refused(`Run not queued. ${caps}`);
+
+  const runId = runIdForDelivery(t.deliveryId, req.index);
+  const status = await upsertStatusComment(t.octokit, {
+    owner: t.owner,
+    repo: t.repo,
+    issueNumber: t.issueNumber,
+    runId,
+    body: renderQueuedComment({
+      runId,
+      playbook: choice.name,
+      origin: choice.origin,
+      actor: t.sender.login,
+      agent,
+      ...(req.resume ? { resumeOf: req.resume.runId } : {}),
+      ...(pull ? { onBranch: pull.headRef } : {}),
+    }),
+  });
+
+  const issue = {
+    title: sanitizeUntrustedText(t.issue.title ?? "").slice(0, 1024),
+    body: sanitizeUntrustedText(t.issue.body ?? "").slice(0, 262_144),
+  };
+  const args = req.fixText ?? req.args ?? req.resume?.args;
+  const data: RunJobData = {
+    runId,
+    repo: { owner: t.owner, name: t.repo, ...(t.repoId ? { id: t.repoId } : {}) },
+    installationId: t.installationId,
+    issueNumber: t.issueNumber,
+    isPullRequest: t.isPullRequest,
+    ...(pull ? { prNumber: pull.number, headRef: pull.headRef, baseRef: pull.baseRef } : {}),
+    playbook: { name: choice.name, origin: choice.origin, source: choice.source },
+    agent,
+    ...(model ? { model } : {}),
+    maxCostUsd,
+    ...(args ? { args: sanitizeUntrustedText(args) } : {}),
+    issue,
+    trigger: {
+      kind: req.resume ? "retry" : t.kind,
+      actor: t.sender.login,
+      ...(t.url ? { url: t.url } : {}),
+      ...(t.commentId ? { commentId: t.commentId } : {}),
+    },
+    statusCommentId: status.id,
+    ...(req.resume ? { resumeOf: req.resume.runId } : {}),
+    requestedAt: now.toISOString(),
+  };
+  await recordRun(
+    deps.store,
+    {
+      runId,
+      repo: data.repo,
+      issueNumber: t.issueNumber,
+      playbook: choice.name,
+      actor: t.sender.login,
+      job: data,
+      ...(data.resumeOf ? { resumeOf: data.resumeOf } : {}),
+    },
+    now,
+  );
+  await markRunActive(deps.store, data.repo, runId, now);
+  await enqueueRun(deps.queue, data, { deliveryId: t.deliveryId });
+  return accepted();
+}

@@ -1,0 +1,30 @@
+// One triggering event, reduced to what the command router needs: handlers build it from the
+// webhook payload; nothing below this point reads a payload.
+import type { Octokit } from "../github/octokit.js";
+import type { PullInfo } from "../github/fork.js";
+import type { ReactionTarget } from "../github/reactions.js";
+import type { HandlerLog } from "./deps.js";
+
+export interface Trigger {
+  octokit: Octokit;
+  log: HandlerLog;
+  owner: string;
+  repo: string;
+  repoId?: number;
+  installationId: number;
+  /** X-GitHub-Delivery: the idempotency key. */
+  deliveryId: string;
+  issueNumber: number;
+  isPullRequest: boolean;
+  /** Raw, untrusted: sanitized before it goes anywhere. */
+  issue: { title: string; body: string };
+  sender: { login: string; type: string };
+  kind: "comment" | "label" | "review";
+  url?: string;
+  commentId?: number;
+  reactionTarget: ReactionTarget;
+  /** Known from the payload (reviews); fetched on demand otherwise. */
+  pull?: PullInfo;
+  /** Probot's context.config("maestro.yml"): the parsed YAML, or null when there is none. */
+  loadConfig(): Promise<unknown>;
+}
