@@ -1,0 +1,182 @@
+// `maestro serve`: the Probot webhook server on node:http, with /healthz, /readyz and /metrics beside it.
+// The worker is started by the worker module; `withWorker` is the hook for it (a no-op here).
+import { readFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { createNodeMiddleware, Probot } from "probot";
+import { loadEnvConfig } from "../config/env.js";
+import { createMetrics, type Metrics } from "../http/metrics.js";
+import { createHttpRoutes } from "../http/router.js";
+import { createApp } from "../index.js";
+import { createRedis } from "../queue/connection.js";
+import { DEFAULT_PREFIX } from "../queue/names.js";
+import { createRunQueue } from "../queue/run-queue.js";
+
+export const DEFAULT_WEBHOOK_PATH = "/api/github/webhooks";
+const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal"] as const;
+type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface StartServerOptions {
+  env: NodeJS.ProcessEnv;
+  /** Overrides PORT; 0 picks a free port. */
+  port?: number;
+  /**
+   * Also run a queue worker in this process (`maestro serve` does). The worker lives in
+   * src/workers; this server only accepts the flag so the CLI can pass it through.
+   */
+  withWorker?: boolean;
+}
+
+export interface RunningServer {
+  url: string;
+  metrics: Metrics;
+  close(): Promise<void>;
+}
+
+export interface AppCredentials {
+  appId: number;
+  privateKey: string;
+  webhookSecret: string;
+}
+
+function value(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const v = env[name]?.trim();
+  return v === undefined || v === "" ? undefined : v;
+}
+
+/** Probot's credentials from the environment; an Error that names every missing or bad variable. */
+export function readAppCredentials(env: NodeJS.ProcessEnv): AppCredentials {
+  const problems: string[] = [];
+  const appIdText = value(env, "APP_ID");
+  const webhookSecret = value(env, "WEBHOOK_SECRET");
+  let privateKey: string | undefined;
+  const inline = value(env, "PRIVATE_KEY");
+  const path = value(env, "PRIVATE_KEY_PATH");
+  if (appIdText === undefined)
+    problems.push("APP_ID is not set (the numeric App ID from the GitHub App's settings page)");
+  else if (!/^\d+$/.test(appIdText))
+    problems.push(`APP_ID must be a number, got ${JSON.stringify(appIdText)}`);
+  if (inline !== undefined) {
+    privateKey = normalizeKey(inline);
+    if (privateKey === undefined)
+      problems.push(
+        "PRIVATE_KEY is not a PEM private key (expected -----BEGIN ... PRIVATE KEY-----, or that text base64-encoded)",
+      );
+  } else if (path !== undefined) {
+    try {
+      privateKey = normalizeKey(readFileSync(path, "utf8"));
+      if (privateKey === undefined) problems.push(`PRIVATE_KEY_PATH ${path} does not hold a PEM private key`);
+    } catch (err) {
+      problems.push(
+        `PRIVATE_KEY_PATH ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+      );
+    }
+  } else {
+    problems.push(
+      "PRIVATE_KEY or PRIVATE_KEY_PATH is not set (the .pem key generated on the GitHub App's settings page)",
+    );
+  }
+  if (webhookSecret === undefined)
+    problems.push("WEBHOOK_SECRET is not set (the webhook secret entered on the GitHub App's settings page)");
+  if (problems.length > 0) {
+    throw new Error(
+      `Cannot start the Maestro server; missing or invalid GitHub App credentials:\n${problems.map((p) => `- ${p}`).join("\n")}`,
+    );
+  }
+  return { appId: Number(appIdText), privateKey: privateKey!, webhookSecret: webhookSecret! };
+}
+
+function normalizeKey(text: string): string | undefined {
+  let key = text.trim();
+  if (!key.includes("-----BEGIN")) {
+    const decoded = Buffer.from(key, "base64").toString("utf8");
+    if (!decoded.includes("-----BEGIN")) return undefined;
+    key = decoded.trim();
+  }
+  // Keys pasted into one-line env files carry literal "\n".
+  key = key.replace(/\\n/g, "\n");
+  return /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(key) ? `${key}\n` : undefined;
+}
+
+/** `${protocol}://${host}/api/v3` for GitHub Enterprise Server, undefined for github.com. */
+export function githubApiBaseUrl(env: NodeJS.ProcessEnv): string | undefined {
+  const cfg = loadEnvConfig(env);
+  return cfg.gheHost ? `${cfg.gheProtocol}://${cfg.gheHost}/api/v3` : undefined;
+}
+
+export async function startServer(opts: StartServerOptions): Promise<RunningServer> {
+  const { env } = opts;
+  const creds = readAppCredentials(env);
+  const cfg = loadEnvConfig(env);
+  const baseUrl = cfg.gheHost ? `${cfg.gheProtocol}://${cfg.gheHost}/api/v3` : undefined;
+  const logLevelText = value(env, "LOG_LEVEL");
+  const logLevel = LOG_LEVELS.includes(logLevelText as LogLevel) ? (logLevelText as LogLevel) : "info";
+  const webhookPath = value(env, "WEBHOOK_PATH") ?? DEFAULT_WEBHOOK_PATH;
+  const portText = value(env, "PORT");
+  const port = opts.port ?? (portText !== undefined ? Number(portText) : 3000);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`PORT must be a port number (0-65535), got ${JSON.stringify(portText)}`);
+  const host = value(env, "HOST");
+  const prefix = value(env, "MAESTRO_REDIS_PREFIX") ?? DEFAULT_PREFIX;
+  const appSlug = value(env, "MAESTRO_APP_SLUG");
+
+  const redis = createRedis(cfg.redisUrl);
+  // Errors surface through /readyz and the webhook responses; an unhandled 'error' event would crash.
+  redis.on("error", () => undefined);
+  const queue = createRunQueue(redis, prefix);
+  queue.on("error", () => undefined);
+  const metrics = createMetrics({ queue });
+
+  const probot = new Probot({
+    appId: creds.appId,
+    privateKey: creds.privateKey,
+    secret: creds.webhookSecret,
+    logLevel,
+    ...(baseUrl ? { baseUrl } : {}),
+  });
+  const app = createApp({ store: { redis, prefix }, queue, metrics, ...(appSlug ? { appSlug } : {}) });
+  const webhooks = await createNodeMiddleware(app, { probot, webhooksPath: webhookPath });
+  const routes = createHttpRoutes({ redis, metrics });
+
+  const server: Server = createServer((req, res) => {
+    void (async () => {
+      try {
+        if (await routes(req, res)) return;
+        await webhooks(req, res, () => {
+          res
+            .writeHead(404, { "content-type": "application/json; charset=utf-8" })
+            .end(JSON.stringify({ error: "Not found" }));
+        });
+      } catch (err) {
+        probot.log.error(err as Error);
+        if (!res.headersSent) res.writeHead(500).end();
+      }
+    })();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const addr = server.address() as AddressInfo;
+  const shownHost = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
+  probot.log.info(`Maestro listening on http://${shownHost}:${addr.port} (webhooks at ${webhookPath})`);
+
+  let closed = false;
+  return {
+    url: `http://${host && host !== "0.0.0.0" && host !== "::" ? shownHost : "127.0.0.1"}:${addr.port}`,
+    metrics,
+    async close() {
+      if (closed) return;
+      closed = true;
+      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Keep-alive connections would hold close() open.
+      server.closeAllConnections();
+      await stopped;
+      await queue.close().catch(() => undefined);
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}

@@ -1,0 +1,51 @@
+// Routes served beside Probot's webhook middleware: /healthz, /readyz, /metrics.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Redis } from "ioredis";
+import { liveness, readiness, type HealthCheck } from "./health.js";
+import type { Metrics } from "./metrics.js";
+
+export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+
+export interface HttpRoutesDeps {
+  redis: Pick<Redis, "ping" | "status">;
+  metrics: Metrics;
+  readyTimeoutMs?: number;
+}
+
+/** Resolves true when it answered the request, false to let the next handler (Probot) try. */
+export function createHttpRoutes(deps: HttpRoutesDeps): RouteHandler {
+  return async (req, res) => {
+    const path = (req.url ?? "/").split("?")[0];
+    if (req.method !== "GET" && req.method !== "HEAD") return false;
+    switch (path) {
+      case "/healthz":
+        sendJson(res, liveness());
+        return true;
+      case "/readyz":
+        sendJson(res, await readiness(deps.redis, deps.readyTimeoutMs));
+        return true;
+      case "/metrics": {
+        try {
+          const text = await deps.metrics.registry.metrics();
+          res.writeHead(200, { "content-type": deps.metrics.registry.contentType }).end(text);
+        } catch (err) {
+          res
+            .writeHead(500, { "content-type": "text/plain; charset=utf-8" })
+            .end(`metrics collection failed: ${err instanceof Error ? err.message : String(err)}\n`);
+        }
+        return true;
+      }
+      default:
+        return false;
+    }
+  };
+}
+
+function sendJson(res: ServerResponse, check: HealthCheck): void {
+  res
+    .writeHead(check.status, {
+      "content-type": "application/json; charset=utf-8",
+      "cache-control": "no-store",
+    })
+    .end(JSON.stringify(check.body));
+}
