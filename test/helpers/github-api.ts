@@ -118,6 +118,8 @@ export interface GitHubState {
   pulls: Record<number, FakePull>;
   comments: FakeComment[];
   reactions: { target: string; content: string }[];
+  /** Injected failures: the next `times` requests to `route` (`METHOD /template`) get `status`. */
+  failures: { route: string; status: number; times: number }[];
 }
 
 const BASE_PERMISSION: Record<string, string> = {
@@ -310,6 +312,7 @@ export function mockGitHub(opts: {
     pulls: {},
     comments: [],
     reactions: [],
+    failures: [],
     ...opts.state,
   };
   const requests: RecordedRequest[] = [];
@@ -343,6 +346,15 @@ export function mockGitHub(opts: {
       if (process.env.GH_TRACE) console.log(Date.now() % 100000, rec.method, path);
       if (!m)
         return [501, { message: `No such route in GitHub's OpenAPI description: ${rec.method} ${path}` }];
+      const failure = state.failures.find((f) => f.route === rec.route && f.times > 0);
+      if (failure) {
+        failure.times -= 1;
+        return [
+          failure.status,
+          JSON.stringify({ message: "Server Error" }),
+          { "content-type": "application/json; charset=utf-8" },
+        ];
+      }
       const [status, resBody, headers] = respond(state, rec, opts.owner, opts.repo);
       return [
         status,

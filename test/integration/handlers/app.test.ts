@@ -7,7 +7,7 @@ import { parseCommands } from "../../../src/commands/parse.js";
 import { createApp } from "../../../src/index.js";
 import { addCost } from "../../../src/queue/budget.js";
 import type { RunQueue } from "../../../src/queue/enqueue.js";
-import type { RunJobData } from "../../../src/queue/job-schema.js";
+import { runIdForDelivery, type RunJobData } from "../../../src/queue/job-schema.js";
 import { createRunQueue } from "../../../src/queue/run-queue.js";
 import { listIssueRuns, setRunState } from "../../../src/queue/runs-index.js";
 import { generateAppPrivateKey, mockGitHub, testOctokit, type GitHubMock } from "../../helpers/github-api.js";
@@ -156,6 +156,54 @@ describe("idempotency", () => {
     const runId = (await jobs())[0]!.runId;
     expect(status).toContain(`/maestro cancel ${runId}`);
     expect(status).toContain("/maestro status");
+  });
+});
+
+describe("failures and redelivery", () => {
+  it("a GitHub error gives the claim back, so a redelivery of the same delivery succeeds once", async () => {
+    gh.state.failures.push({
+      route: "GET /repos/{owner}/{repo}/collaborators/{username}/permission",
+      status: 502,
+      times: 1,
+    });
+    const payload = issueCommentPayload({ body: "/maestro run fix-issue" });
+    const id = randomUUID();
+    const first = await send("issue_comment", structuredClone(payload), id).then(
+      () => "resolved",
+      (e: unknown) => String(e),
+    );
+    expect(first).not.toBe("resolved");
+    expect(await jobs()).toEqual([]);
+    await send("issue_comment", structuredClone(payload), id);
+    await send("issue_comment", structuredClone(payload), id);
+    expect(await jobs()).toHaveLength(1);
+    expect(statusComments()).toHaveLength(1);
+  });
+
+  it("an existing status comment of the run is edited, not duplicated", async () => {
+    const id = randomUUID();
+    const runId = runIdForDelivery(id);
+    gh.state.comments.push({
+      id: 555,
+      issueNumber: 1,
+      body: `<!-- maestro:run:${runId} -->\nold`,
+      user: "maestro[bot]",
+    });
+    await send("issue_comment", issueCommentPayload({ body: "/maestro run fix-issue" }), id);
+    expect(statusComments()).toHaveLength(1);
+    expect(statusComments()[0]).toContain("queued");
+    expect((await jobs())[0]?.statusCommentId).toBe(555);
+    expect(gh.calls()).toContain("PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}");
+  });
+
+  it("the installation token never reaches the job data", async () => {
+    await comment("/maestro run fix-issue");
+    const token = "ghs_" + "T".repeat(36);
+    expect(gh.requests[0]?.route).toBe("POST /app/installations/{installation_id}/access_tokens");
+    const [job] = await jobs();
+    expect(job).toBeDefined();
+    expect(JSON.stringify(job)).not.toContain(token);
+    expect(JSON.stringify(job)).not.toMatch(/ghs_|token/i);
   });
 });
 
