@@ -93,7 +93,11 @@ async function handleClaimed(
         `${quoteCommand(c.raw)}: skipped, at most ${MAX_COMMANDS_PER_TRIGGER} commands are handled per comment.`,
       );
     } else if (!c.ok) {
-      outcome = { ...refused(`${quoteCommand(c.raw)}: ${c.error}`), kind: "invalid" };
+      // The parser's message may quote the user's text: break @mentions so the reply notifies nobody.
+      outcome = {
+        ...refused(`${quoteCommand(c.raw)}: ${c.error.replace(/@(?=[A-Za-z0-9])/g, "@\u200b")}`),
+        kind: "invalid",
+      };
     } else {
       outcome = await execute(deps, t, config, c, index);
     }

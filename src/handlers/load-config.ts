@@ -5,7 +5,19 @@ import { parseRepoConfig, REPO_CONFIG_PATH, type ParseRepoConfigResult } from ".
 import { readRepoFile } from "./repo-files.js";
 import type { Trigger } from "./trigger.js";
 
-export async function loadRepoConfig(t: Trigger): Promise<ParseRepoConfigResult> {
+const loaded = new WeakMap<Trigger, Promise<ParseRepoConfigResult>>();
+
+/** Loads the config once per trigger (the review follow-up and the router both ask). */
+export function loadRepoConfig(t: Trigger): Promise<ParseRepoConfigResult> {
+  let p = loaded.get(t);
+  if (!p) {
+    p = readConfig(t);
+    loaded.set(t, p);
+  }
+  return p;
+}
+
+async function readConfig(t: Trigger): Promise<ParseRepoConfigResult> {
   let raw: unknown;
   try {
     raw = await t.loadConfig();

@@ -73,8 +73,3 @@ export function issueCommentPayload(opts: {
   if (opts.senderType !== undefined) sender.type = opts.senderType;
   return p;
 }
-
-export function repoOf(payload: Obj): { owner: string; repo: string } {
-  const r = payload.repository as { name: string; owner: { login: string } };
-  return { owner: r.owner.login, repo: r.name };
-}

@@ -321,6 +321,13 @@ describe("replies", () => {
     expect(gh.state.reactions.map((r) => r.content)).toEqual(["confused"]);
   });
 
+  it("a bad command that names someone does not notify them", async () => {
+    await comment("/maestro status @bob");
+    const r = replies()[0]!;
+    expect(r).toContain("takes no arguments");
+    expect(r.replace(/`[^`]*`/g, "")).not.toMatch(/@bob/);
+  });
+
   it("run --dry-run replies with the tasks and queues nothing", async () => {
     await comment("/maestro run fix-issue --dry-run");
     expect(await jobs()).toEqual([]);
@@ -429,6 +436,8 @@ describe("runs", () => {
     pr.head.ref = "maestro/1-fix-issue-rabcdef12";
     await send("pull_request_review", payload);
     const [job] = await jobs();
+    // The config is read once, though both the follow-up check and the router need it.
+    expect(gh.requests.filter((r) => r.params.path === ".github/maestro.yml")).toHaveLength(1);
     expect(job).toMatchObject({
       playbook: { name: "address-review" },
       headRef: "maestro/1-fix-issue-rabcdef12",
