@@ -1,6 +1,7 @@
 // Replies on the issue or PR. Text is composed by the caller; known token shapes are redacted on the
 // way out, so a reply can never echo a secret a user pasted or an error carried.
 import { createRedactor } from "../security/redact.js";
+import { createCommentOnce } from "./comment-once.js";
 import type { Octokit } from "./octokit.js";
 
 const redact = createRedactor();
@@ -12,18 +13,39 @@ export function prepareReply(body: string): string {
   return clean.length > MAX_COMMENT_CHARS ? `${clean.slice(0, MAX_COMMENT_CHARS)}\n\n…(truncated)\n` : clean;
 }
 
+/** The hidden marker of the reply to one webhook delivery. */
+export function replyMarker(deliveryId: string): string {
+  return `<!-- maestro:reply:${deliveryId.replace(/[^A-Za-z0-9_-]/g, "")} -->`;
+}
+
+/**
+ * Posts a reply. With a delivery id, the reply carries a hidden marker and is created at most once
+ * even when GitHub answers a POST that succeeded with a 502 (see createCommentOnce).
+ */
 export async function reply(
   octokit: Octokit,
-  target: { owner: string; repo: string; issueNumber: number },
+  target: { owner: string; repo: string; issueNumber: number; deliveryId?: string },
   body: string,
 ): Promise<number> {
-  const { data } = await octokit.rest.issues.createComment({
+  const text = prepareReply(body);
+  if (target.deliveryId === undefined) {
+    const { data } = await octokit.rest.issues.createComment({
+      owner: target.owner,
+      repo: target.repo,
+      issue_number: target.issueNumber,
+      body: text,
+    });
+    return data.id;
+  }
+  const marker = replyMarker(target.deliveryId);
+  const r = await createCommentOnce(octokit, {
     owner: target.owner,
     repo: target.repo,
-    issue_number: target.issueNumber,
-    body: prepareReply(body),
+    issueNumber: target.issueNumber,
+    body: `${text}\n${marker}\n`,
+    marker,
   });
-  return data.id;
+  return r.id;
 }
 
 /** Quotes a user's command line in a reply without letting it mention or render anything. */

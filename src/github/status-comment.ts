@@ -1,5 +1,6 @@
 // The run's status comment (DESIGN §1). A hidden marker names the run, so the comment is found and
 // edited on every update, never posted twice.
+import { createCommentOnce, findCommentWithMarker } from "./comment-once.js";
 import type { Octokit } from "./octokit.js";
 
 export function statusMarker(runId: string): string {
@@ -54,21 +55,11 @@ export interface UpsertStatusInput {
 }
 
 /** Finds the run's comment by its marker. */
-export async function findStatusComment(
+export function findStatusComment(
   octokit: Octokit,
   input: Omit<UpsertStatusInput, "body" | "commentId">,
 ): Promise<number | null> {
-  const marker = statusMarker(input.runId);
-  const iterator = octokit.paginate.iterator(octokit.rest.issues.listComments, {
-    owner: input.owner,
-    repo: input.repo,
-    issue_number: input.issueNumber,
-    per_page: 100,
-  });
-  for await (const page of iterator) {
-    for (const c of page.data) if (c.body?.includes(marker)) return c.id;
-  }
-  return null;
+  return findCommentWithMarker(octokit, { ...input, marker: statusMarker(input.runId) });
 }
 
 export async function upsertStatusComment(
@@ -82,11 +73,11 @@ export async function upsertStatusComment(
     await octokit.rest.issues.updateComment({ owner: input.owner, repo: input.repo, comment_id: id, body });
     return { id, created: false };
   }
-  const { data } = await octokit.rest.issues.createComment({
+  return createCommentOnce(octokit, {
     owner: input.owner,
     repo: input.repo,
-    issue_number: input.issueNumber,
+    issueNumber: input.issueNumber,
     body,
+    marker,
   });
-  return { id: data.id, created: true };
 }

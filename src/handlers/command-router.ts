@@ -192,7 +192,11 @@ async function feedback(t: Trigger, outcomes: Outcome[], eyesDone = false): Prom
     // A reply that opens with a heading needs the mention on a line of its own.
     const body =
       replies.length === 1 && !text.startsWith("#") ? `${mention} ${text}` : `${mention}\n\n${text}`;
-    await reply(t.octokit, { owner: t.owner, repo: t.repo, issueNumber: t.issueNumber }, body);
+    await reply(
+      t.octokit,
+      { owner: t.owner, repo: t.repo, issueNumber: t.issueNumber, deliveryId: t.deliveryId },
+      body,
+    );
   }
   const anyRefused = outcomes.some((o) => o.feedback === "refused");
   if (t.reactionTarget.kind !== "review") {

@@ -119,7 +119,12 @@ export interface GitHubState {
   comments: FakeComment[];
   reactions: { target: string; content: string }[];
   /** Injected failures: the next `times` requests to `route` (`METHOD /template`) get `status`. */
-  failures: { route: string; status: number; times: number }[];
+  failures: {
+    route: string;
+    status: number;
+    times: number;
+    /** Do the work, then fail (a lost response). */ after?: boolean;
+  }[];
 }
 
 const BASE_PERMISSION: Record<string, string> = {
@@ -349,6 +354,7 @@ export function mockGitHub(opts: {
       const failure = state.failures.find((f) => f.route === rec.route && f.times > 0);
       if (failure) {
         failure.times -= 1;
+        if (failure.after) respond(state, rec, opts.owner, opts.repo);
         return [
           failure.status,
           JSON.stringify({ message: "Server Error" }),

@@ -180,6 +180,24 @@ describe("failures and redelivery", () => {
     expect(statusComments()).toHaveLength(1);
   });
 
+  it("a POST comment answered 502 after GitHub stored it is not posted twice", async () => {
+    gh.state.failures.push({
+      route: "POST /repos/{owner}/{repo}/issues/{issue_number}/comments",
+      status: 502,
+      times: 2,
+      after: true,
+    });
+    await comment("/maestro run fix-issue");
+    await comment("/maestro run no-such-playbook");
+    expect(await jobs()).toHaveLength(1);
+    expect(statusComments()).toHaveLength(1);
+    expect(replies()).toHaveLength(1);
+    expect(replies()[0]).toContain("no-such-playbook");
+    expect((await jobs())[0]?.statusCommentId).toBe(
+      gh.commentsOn(1).find((c) => c.body.includes("maestro:run:"))?.id,
+    );
+  });
+
   it("an existing status comment of the run is edited, not duplicated", async () => {
     const id = randomUUID();
     const runId = runIdForDelivery(id);
