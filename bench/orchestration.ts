@@ -11,14 +11,18 @@ import { RunLogWriter } from "../src/runlog/writer.js";
 
 function makeRepo(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "maestro-bench-"));
-  const git = (...args: string[]) => execFileSync("git", args, { cwd: dir, env: { ...process.env, GIT_CONFIG_GLOBAL: "/dev/null" } });
+  const git = (...args: string[]) =>
+    execFileSync("git", args, { cwd: dir, env: { ...process.env, GIT_CONFIG_GLOBAL: "/dev/null" } });
   git("init", "-q", "-b", "main");
   git("config", "user.name", "Bench");
   git("config", "user.email", "bench@example.com");
   // A small but real tree: 200 files.
   for (let i = 0; i < 200; i++) {
     fs.mkdirSync(path.join(dir, `pkg${i % 10}`), { recursive: true });
-    fs.writeFileSync(path.join(dir, `pkg${i % 10}`, `file${i}.ts`), `export const v${i} = ${i};\n`.repeat(20));
+    fs.writeFileSync(
+      path.join(dir, `pkg${i % 10}`, `file${i}.ts`),
+      `export const v${i} = ${i};\n`.repeat(20),
+    );
   }
   git("add", "-A");
   git("commit", "-q", "-m", "init");
@@ -69,7 +73,9 @@ function fit(points: Array<[number, number]>): { perRun: number; perTask: number
   const n = points.length;
   const mx = points.reduce((s, p) => s + p[0], 0) / n;
   const my = points.reduce((s, p) => s + p[1], 0) / n;
-  const b = points.reduce((s, p) => s + (p[0] - mx) * (p[1] - my), 0) / points.reduce((s, p) => s + (p[0] - mx) ** 2, 0);
+  const b =
+    points.reduce((s, p) => s + (p[0] - mx) * (p[1] - my), 0) /
+    points.reduce((s, p) => s + (p[0] - mx) ** 2, 0);
   return { perRun: my - b * mx, perTask: b };
 }
 
@@ -81,7 +87,10 @@ export async function benchOrchestration(repeats = 5): Promise<string> {
   const agentOnly: number[] = [];
   for (let i = 0; i < repeats * 4; i++) {
     const t0 = performance.now();
-    execFileSync("sh", ["-c", agent], { cwd: os.tmpdir(), env: { MAESTRO_TASK_INDEX: "0", PATH: process.env.PATH ?? "" } });
+    execFileSync("sh", ["-c", agent], {
+      cwd: os.tmpdir(),
+      env: { MAESTRO_TASK_INDEX: "0", PATH: process.env.PATH ?? "" },
+    });
     agentOnly.push(performance.now() - t0);
   }
   await once(2, agent); // warm-up

@@ -8,7 +8,14 @@ const prompt = fs.readFileSync(process.env.MAESTRO_PROMPT_FILE ?? 0, "utf8");
 const delayMs = Number(process.env.MAESTRO_AGENT_DEMO_DELAY_MS ?? 0);
 const say = (text) => console.log(text);
 const usage = (inputTokens, outputTokens) =>
-  console.log(JSON.stringify({ type: "usage", inputTokens, outputTokens, costUsd: (inputTokens * 3 + outputTokens * 15) / 1e6 }));
+  console.log(
+    JSON.stringify({
+      type: "usage",
+      inputTokens,
+      outputTokens,
+      costUsd: (inputTokens * 3 + outputTokens * 15) / 1e6,
+    }),
+  );
 
 // The task is the part of the prompt that names one of these; the playbook prose mentions none of them.
 const actions = [
@@ -60,7 +67,9 @@ const actions = [
     run() {
       fs.appendFileSync(
         "README.md",
-        ["", "## slugify(title)", "", "```js", 'slugify("Hello, World!") // "hello-world"', "```", ""].join("\n"),
+        ["", "## slugify(title)", "", "```js", 'slugify("Hello, World!") // "hello-world"', "```", ""].join(
+          "\n",
+        ),
       );
       say("Documented slugify in README.md.");
       usage(1500, 260);

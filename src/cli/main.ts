@@ -10,7 +10,9 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
   let exitCode: number = EXIT.OK;
   const program = new Command()
     .name("maestro")
-    .description("Run Markdown playbooks with an AI coding agent, one fresh session per task, one commit per task.")
+    .description(
+      "Run Markdown playbooks with an AI coding agent, one fresh session per task, one commit per task.",
+    )
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
@@ -20,7 +22,9 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
 
   program
     .command("run")
-    .description("run a playbook in a local git repo: worktree + branch, one commit per task (no GitHub, no Redis)")
+    .description(
+      "run a playbook in a local git repo: worktree + branch, one commit per task (no GitHub, no Redis)",
+    )
     .argument("<playbook>", "path to a .md playbook, or the name of a repo or built-in playbook")
     .option("--repo <dir>", "the git repository to work on", ".")
     .option("--agent <agent>", "claude-code | codex | opencode | gemini | command")
@@ -70,7 +74,9 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
       io.stderr.write(`maestro: ${err.message}\n`);
       return err.exitCode;
     }
-    io.stderr.write(`maestro: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    io.stderr.write(
+      `maestro: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
     return EXIT.RUN_FAILED;
   }
 }
@@ -82,7 +88,9 @@ export async function runCli(): Promise<void> {
   const onSignal = (sig: NodeJS.Signals) => {
     interrupts += 1;
     if (interrupts > 1) process.exit(130);
-    process.stderr.write(`\nmaestro: ${sig}: cancelling (stopping the agent, keeping commits and the log)…\n`);
+    process.stderr.write(
+      `\nmaestro: ${sig}: cancelling (stopping the agent, keeping commits and the log)…\n`,
+    );
     controller.abort();
   };
   process.on("SIGINT", onSignal);

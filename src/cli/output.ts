@@ -4,12 +4,20 @@ import type { RunResult } from "../engine/types.js";
 
 export interface RunOutput {
   event(e: RunEvent): void;
-  finish(result: RunResult, info: { logPath: string; continuing: boolean; playbookArg: string; repoDir: string }): void;
+  finish(
+    result: RunResult,
+    info: { logPath: string; continuing: boolean; playbookArg: string; repoDir: string },
+  ): void;
 }
 
 type Stream = NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
 
-export function createRunOutput(opts: { format: string; stdout: Stream; stderr: NodeJS.WritableStream; tasksTotal: number }): RunOutput {
+export function createRunOutput(opts: {
+  format: string;
+  stdout: Stream;
+  stderr: NodeJS.WritableStream;
+  tasksTotal: number;
+}): RunOutput {
   if (opts.format === "jsonl") return jsonlOutput(opts.stdout, opts.stderr);
   return textOutput(opts.stdout, opts.tasksTotal);
 }
@@ -50,7 +58,9 @@ function textOutput(stdout: Stream, tasksTotal: number): RunOutput {
     event(e) {
       switch (e.type) {
         case "run.started":
-          print(`maestro: running ${e.playbook} (${e.tasksTotal} task(s)) with ${e.agent} on branch ${e.branch}`);
+          print(
+            `maestro: running ${e.playbook} (${e.tasksTotal} task(s)) with ${e.agent} on branch ${e.branch}`,
+          );
           if (tty) {
             timer = setInterval(() => {
               clear();
@@ -82,7 +92,9 @@ function textOutput(stdout: Stream, tasksTotal: number): RunOutput {
             break;
           }
           const mark = e.status === "done" ? "✓" : "✗";
-          print(`${mark} task ${position}/${tasksTotal} ${e.status} in ${formatElapsed(e.durationMs)}, $${e.costUsd.toFixed(4)}${e.error ? `: ${e.error}` : ""}`);
+          print(
+            `${mark} task ${position}/${tasksTotal} ${e.status} in ${formatElapsed(e.durationMs)}, $${e.costUsd.toFixed(4)}${e.error ? `: ${e.error}` : ""}`,
+          );
           break;
         }
         case "run.finished":

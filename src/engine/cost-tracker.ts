@@ -30,7 +30,12 @@ export class CostTracker {
 
   get tokens(): Tokens {
     const t = add(this.settled, this.live);
-    return { input: t.inputTokens, output: t.outputTokens, cacheRead: t.cacheReadTokens, cacheWrite: t.cacheWriteTokens };
+    return {
+      input: t.inputTokens,
+      output: t.outputTokens,
+      cacheRead: t.cacheReadTokens,
+      cacheWrite: t.cacheWriteTokens,
+    };
   }
 
   overCap(): boolean {

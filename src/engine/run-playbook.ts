@@ -57,7 +57,14 @@ export async function runPlaybook(opts: RunPlaybookOptions): Promise<RunResult> 
       const checkpoint = done.get(task.index);
       if (checkpoint) {
         log.write({ type: "task.finished", index: task.index, status: "skipped", durationMs: 0, costUsd: 0 });
-        outcomes.push({ index: task.index, text: task.text, status: "skipped", costUsd: 0, durationMs: 0, sha: checkpoint.sha });
+        outcomes.push({
+          index: task.index,
+          text: task.text,
+          status: "skipped",
+          costUsd: 0,
+          durationMs: 0,
+          sha: checkpoint.sha,
+        });
         continue;
       }
       const reason = stop.reason() ?? (cost.overCap() ? "budget" : undefined);
@@ -65,11 +72,20 @@ export async function runPlaybook(opts: RunPlaybookOptions): Promise<RunResult> 
         status = runStatusFor(reason);
         break;
       }
-      const outcome = await runTask({ opts, task, taskNumber: n + 1, tasksTotal: pending.length, cwd: wt.path, cost, stop });
+      const outcome = await runTask({
+        opts,
+        task,
+        taskNumber: n + 1,
+        tasksTotal: pending.length,
+        cwd: wt.path,
+        cost,
+        stop,
+      });
       outcomes.push(outcome);
       if (outcome.status === "done") continue;
 
-      const stopReason = stop.reason() ?? (outcome.status === "cancelled" && cost.overCap() ? "budget" : undefined);
+      const stopReason =
+        stop.reason() ?? (outcome.status === "cancelled" && cost.overCap() ? "budget" : undefined);
       if (stopReason) {
         status = runStatusFor(stopReason);
         break;
@@ -142,7 +158,10 @@ async function runTask(ctx: TaskContext): Promise<TaskOutcome> {
   const costBefore = cost.costUsd;
   log.write({ type: "task.started", index: task.index, text: task.text });
 
-  const finish = (status: TaskStatus, extra: { error?: string; sha?: string; summary?: string } = {}): TaskOutcome => {
+  const finish = (
+    status: TaskStatus,
+    extra: { error?: string; sha?: string; summary?: string } = {},
+  ): TaskOutcome => {
     const costUsd = round(cost.costUsd - costBefore);
     const durationMs = Date.now() - started;
     log.write({
@@ -223,7 +242,12 @@ async function runTask(ctx: TaskContext): Promise<TaskOutcome> {
     allowEmpty: true,
   });
   if (!committed) return finish("failed", { error: "Nothing was committed for this task." });
-  log.write({ type: "task.committed", index: task.index, sha: committed.sha, filesChanged: committed.filesChanged });
+  log.write({
+    type: "task.committed",
+    index: task.index,
+    sha: committed.sha,
+    filesChanged: committed.filesChanged,
+  });
   return finish("done", { sha: committed.sha, ...(summary ? { summary } : {}) });
 }
 
@@ -258,7 +282,12 @@ async function runSession(ctx: TaskContext, prompt: string, taskDeadline: number
             opts.log.write({ type: "agent.tool", index: task.index, name: e.name, input: e.input });
             break;
           case "error":
-            opts.log.write({ type: "agent.message", index: task.index, role: "error", text: `${e.code}: ${e.message}` });
+            opts.log.write({
+              type: "agent.message",
+              index: task.index,
+              role: "error",
+              text: `${e.code}: ${e.message}`,
+            });
             break;
           case "usage": {
             const { kind: _kind, ...usage } = e;

@@ -27,26 +27,60 @@ afterEach(() => {
 });
 
 function cliEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return { PATH: process.env.PATH, HOME: process.env.HOME, LANG: "C.UTF-8", MAESTRO_DATA_DIR: path.join(work, "data"), ...extra };
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    LANG: "C.UTF-8",
+    MAESTRO_DATA_DIR: path.join(work, "data"),
+    ...extra,
+  };
 }
 
-function maestro(args: string[], extra: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+function maestro(
+  args: string[],
+  extra: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ["--import", TSX, BIN, ...args], { cwd: work, env: cliEnv(extra) }, (err, stdout, stderr) => {
-      const code = err ? ((err as { code?: number }).code ?? 1) : 0;
-      resolve({ code: typeof code === "number" ? code : 1, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      ["--import", TSX, BIN, ...args],
+      { cwd: work, env: cliEnv(extra) },
+      (err, stdout, stderr) => {
+        const code = err ? ((err as { code?: number }).code ?? 1) : 0;
+        resolve({ code: typeof code === "number" ? code : 1, stdout, stderr });
+      },
+    );
   });
 }
 
 async function taskTrailers(branch: string): Promise<string[]> {
-  const out = await gitIn(repo, "log", "--reverse", "--format=%(trailers:key=Maestro-Task,valueonly)", `main..${branch}`);
-  return out.split("\n").map((s) => s.trim()).filter(Boolean);
+  const out = await gitIn(
+    repo,
+    "log",
+    "--reverse",
+    "--format=%(trailers:key=Maestro-Task,valueonly)",
+    `main..${branch}`,
+  );
+  return out
+    .split("\n")
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 describe("maestro run (CLI)", () => {
   it("--format jsonl streams run-log events that all validate against schemas/run-log.schema.json", async () => {
-    const r = await maestro(["run", DEMO, "--repo", repo, "--agent", "command", "--agent-command", AGENT, "--format", "jsonl"]);
+    const r = await maestro([
+      "run",
+      DEMO,
+      "--repo",
+      repo,
+      "--agent",
+      "command",
+      "--agent-command",
+      AGENT,
+      "--format",
+      "jsonl",
+    ]);
     expect(r.stderr).toContain("succeeded");
     expect(r.code).toBe(0);
     const schema = JSON.parse(fs.readFileSync(path.join(ROOT, "schemas/run-log.schema.json"), "utf8"));
@@ -86,8 +120,27 @@ describe("maestro run (CLI)", () => {
   it("kill -9 after task 2, then a re-run on the branch resumes at task 3 with no duplicate commit", async () => {
     const child = spawn(
       process.execPath,
-      ["--import", TSX, BIN, "run", DEMO, "--repo", repo, "--agent", "command", "--agent-command", AGENT, "--format", "jsonl"],
-      { cwd: work, env: cliEnv({ MAESTRO_AGENT_DEMO_DELAY_MS: "1500" }), detached: true, stdio: ["ignore", "pipe", "pipe"] },
+      [
+        "--import",
+        TSX,
+        BIN,
+        "run",
+        DEMO,
+        "--repo",
+        repo,
+        "--agent",
+        "command",
+        "--agent-command",
+        AGENT,
+        "--format",
+        "jsonl",
+      ],
+      {
+        cwd: work,
+        env: cliEnv({ MAESTRO_AGENT_DEMO_DELAY_MS: "1500" }),
+        detached: true,
+        stdio: ["ignore", "pipe", "pipe"],
+      },
     );
     let branch = "";
     let buffer = "";
@@ -110,7 +163,18 @@ describe("maestro run (CLI)", () => {
     expect(branch).not.toBe("");
     expect(await taskTrailers(branch)).toEqual(["0", "1"]);
 
-    const again = await maestro(["run", DEMO, "--repo", repo, "--agent", "command", "--agent-command", AGENT, "--branch", branch]);
+    const again = await maestro([
+      "run",
+      DEMO,
+      "--repo",
+      repo,
+      "--agent",
+      "command",
+      "--agent-command",
+      AGENT,
+      "--branch",
+      branch,
+    ]);
     expect(again.stdout).toMatch(/skipped: already committed/);
     expect(again.code).toBe(0);
     expect(await taskTrailers(branch)).toEqual(["0", "1", "2"]);
@@ -118,7 +182,16 @@ describe("maestro run (CLI)", () => {
   }, 90_000);
 
   it("exit code 2 with a clear message for bad input", async () => {
-    const notRepo = await maestro(["run", DEMO, "--repo", work, "--agent", "command", "--agent-command", "true"]);
+    const notRepo = await maestro([
+      "run",
+      DEMO,
+      "--repo",
+      work,
+      "--agent",
+      "command",
+      "--agent-command",
+      "true",
+    ]);
     expect(notRepo.code).toBe(2);
     expect(notRepo.stderr).toMatch(/not inside a git repository/);
 
@@ -146,7 +219,17 @@ describe("maestro run (CLI)", () => {
   });
 
   it("--dry-run lists the tasks and runs nothing", async () => {
-    const r = await maestro(["run", DEMO, "--repo", repo, "--agent", "command", "--agent-command", AGENT, "--dry-run"]);
+    const r = await maestro([
+      "run",
+      DEMO,
+      "--repo",
+      repo,
+      "--agent",
+      "command",
+      "--agent-command",
+      AGENT,
+      "--dry-run",
+    ]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/3 task\(s\) to run/);
     expect(r.stdout).toMatch(/2\. Add a unit test/);

@@ -5,7 +5,13 @@ import fs from "node:fs";
 import path from "node:path";
 import { startFakeAnthropic, type FakeAnthropic, type RecordedRequest } from "../helpers/fake-anthropic.js";
 import { makeTempDir } from "../helpers/git-repo.js";
-import { branchCommits, engineFixture, ofType, runEngine, type EngineFixture } from "../helpers/engine-run.js";
+import {
+  branchCommits,
+  engineFixture,
+  ofType,
+  runEngine,
+  type EngineFixture,
+} from "../helpers/engine-run.js";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const CLAUDE = path.join(ROOT, "node_modules/.bin/claude");
@@ -30,11 +36,17 @@ function scriptFor(worktree: string) {
   return (req: RecordedRequest) => {
     const messages = (req.body?.messages ?? []) as Array<{ content: unknown }>;
     const last = JSON.stringify(messages.at(-1)?.content ?? "");
-    if (last.includes("tool_result")) return { text: `Wrote notes-${session}.txt.`, usage: { input_tokens: 900, output_tokens: 30 } };
+    if (last.includes("tool_result"))
+      return { text: `Wrote notes-${session}.txt.`, usage: { input_tokens: 900, output_tokens: 30 } };
     session += 1;
     return {
       text: "Writing the notes file.",
-      toolUses: [{ name: "Write", input: { file_path: path.join(worktree, `notes-${session}.txt`), content: `notes ${session}\n` } }],
+      toolUses: [
+        {
+          name: "Write",
+          input: { file_path: path.join(worktree, `notes-${session}.txt`), content: `notes ${session}\n` },
+        },
+      ],
       usage: { input_tokens: 800, output_tokens: 60 },
     };
   };
@@ -81,7 +93,10 @@ describe("engine + real Claude Code", () => {
     const usage = ofType(events, "agent.usage");
     expect(usage).toHaveLength(3);
     usage.forEach((u) => expect(u.costUsd).toBeGreaterThan(0));
-    expect(result.costUsd).toBeCloseTo(usage.reduce((s, u) => s + u.costUsd, 0), 6);
+    expect(result.costUsd).toBeCloseTo(
+      usage.reduce((s, u) => s + u.costUsd, 0),
+      6,
+    );
     expect(ofType(events, "agent.tool").map((t) => t.name)).toEqual(["Write", "Write", "Write"]);
     // The installation token was in the worker's env: it reached neither the model API nor the log.
     expect(JSON.stringify(fake.requests)).not.toContain(secret);

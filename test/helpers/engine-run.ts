@@ -39,7 +39,11 @@ export interface EngineRun {
 export async function runEngine(
   fx: EngineFixture,
   playbookSource: string,
-  overrides: Partial<RunPlaybookOptions> & { runId?: string; secrets?: string[]; onEvent?: (e: RunEvent) => void } = {},
+  overrides: Partial<RunPlaybookOptions> & {
+    runId?: string;
+    secrets?: string[];
+    onEvent?: (e: RunEvent) => void;
+  } = {},
 ): Promise<EngineRun> {
   const runId = overrides.runId ?? `r${Math.random().toString(16).slice(2, 14).padEnd(12, "0")}`;
   const logPath = path.join(fx.dataDir, "runs", `${runId}.jsonl`);
@@ -77,7 +81,10 @@ export async function runEngine(
 }
 
 /** Commits on `branch` since main: subject and trailers, oldest first. */
-export async function branchCommits(repo: TempRepo, branch: string): Promise<Array<{ sha: string; subject: string; task: string; run: string }>> {
+export async function branchCommits(
+  repo: TempRepo,
+  branch: string,
+): Promise<Array<{ sha: string; subject: string; task: string; run: string }>> {
   const out = await repo.git(
     "log",
     "--reverse",
@@ -94,7 +101,10 @@ export async function branchCommits(repo: TempRepo, branch: string): Promise<Arr
     });
 }
 
-export function ofType<T extends RunEvent["type"]>(events: RunEvent[], type: T): Array<Extract<RunEvent, { type: T }>> {
+export function ofType<T extends RunEvent["type"]>(
+  events: RunEvent[],
+  type: T,
+): Array<Extract<RunEvent, { type: T }>> {
   return events.filter((e): e is Extract<RunEvent, { type: T }> => e.type === type);
 }
 

@@ -8,7 +8,12 @@ import { EXIT } from "../exit-codes.js";
 import type { CliIO } from "./run.js";
 
 const exec = promisify(execFile);
-const BINARIES: Record<string, string> = { "claude-code": "claude", codex: "codex", opencode: "opencode", gemini: "gemini" };
+const BINARIES: Record<string, string> = {
+  "claude-code": "claude",
+  codex: "codex",
+  opencode: "opencode",
+  gemini: "gemini",
+};
 
 interface Check {
   name: string;
@@ -23,13 +28,23 @@ export async function doctorCommand(io: CliIO): Promise<number> {
     const { stdout } = await exec("git", ["--version"]);
     checks.push({ name: "git", ok: true, detail: stdout.trim(), required: true });
   } catch {
-    checks.push({ name: "git", ok: false, detail: "git not found on PATH: install git (apt-get install git)", required: true });
+    checks.push({
+      name: "git",
+      ok: false,
+      detail: "git not found on PATH: install git (apt-get install git)",
+      required: true,
+    });
   }
 
   const url = io.env.REDIS_URL || "redis://127.0.0.1:6379";
   // Loaded here only: ioredis is the heaviest import and only doctor/serve need it.
   const { Redis } = await import("ioredis");
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 2000 });
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: 2000,
+  });
   redis.on("error", () => undefined);
   try {
     await redis.connect();
@@ -49,7 +64,11 @@ export async function doctorCommand(io: CliIO): Promise<number> {
   for (const agent of AGENT_NAMES) {
     if (agent === "command") continue;
     const override = io.env[`MAESTRO_${agent.toUpperCase().replace(/-/g, "_")}_BIN`];
-    const found = override ? (fs.existsSync(override) ? override : undefined) : which(BINARIES[agent]!, io.env.PATH ?? "");
+    const found = override
+      ? fs.existsSync(override)
+        ? override
+        : undefined
+      : which(BINARIES[agent]!, io.env.PATH ?? "");
     checks.push({
       name: `agent ${agent}`,
       ok: Boolean(found),
@@ -64,7 +83,9 @@ export async function doctorCommand(io: CliIO): Promise<number> {
   checks.push({
     name: "GitHub App credentials",
     ok: creds.length === 0,
-    detail: creds.length ? `missing ${creds.join(", ")} (needed for serve only)` : "APP_ID, private key and WEBHOOK_SECRET set",
+    detail: creds.length
+      ? `missing ${creds.join(", ")} (needed for serve only)`
+      : "APP_ID, private key and WEBHOOK_SECRET set",
     required: false,
   });
 

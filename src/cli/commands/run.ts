@@ -9,7 +9,6 @@ import { newRunId } from "../../engine/run-id.js";
 import { runPlaybook } from "../../engine/run-playbook.js";
 import { runGit } from "../../git/run-git.js";
 import { branchExists, currentBranch, resolveRef } from "../../git/refs.js";
-import { readBuiltinPlaybook } from "../../playbooks/builtin.js";
 import { loadPlaybookFile } from "../../playbooks/load.js";
 import { assertRunnable, parsePlaybook } from "../../playbooks/parse.js";
 import { repoPlaybookPath, resolvePlaybook } from "../../playbooks/resolve.js";
@@ -91,14 +90,20 @@ export async function runCommand(playbookArg: string, flags: RunCommandOptions, 
     throw new CliError(`--base ${baseRef}: no such branch or commit in ${repoDir}.`);
   });
   const runId = newRunId();
-  const branch = flags.branch ?? runBranchName({ prefix: config.branchPrefix, playbook: playbook.name, runId });
+  const branch =
+    flags.branch ?? runBranchName({ prefix: config.branchPrefix, playbook: playbook.name, runId });
   const continuing = flags.branch !== undefined && (await branchExists(repoDir, flags.branch));
 
   const dataDirAbs = path.resolve(io.cwd, io.env.MAESTRO_DATA_DIR?.trim() || ".maestro");
   excludeFromRepo(repoDir, dataDirAbs);
   const logPath = runLogPath(dataDirAbs, runId);
 
-  const output = createRunOutput({ format, stdout: io.stdout, stderr: io.stderr, tasksTotal: pending.length });
+  const output = createRunOutput({
+    format,
+    stdout: io.stdout,
+    stderr: io.stderr,
+    tasksTotal: pending.length,
+  });
   const log = RunLogWriter.open({
     path: logPath,
     runId,
@@ -153,7 +158,8 @@ function parseAgent(value: string | undefined): AgentName | undefined {
 function parseMaxCost(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new CliError(`--max-cost must be a positive number of USD, e.g. 2.5; got "${value}".`);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new CliError(`--max-cost must be a positive number of USD, e.g. 2.5; got "${value}".`);
   return n;
 }
 
@@ -168,7 +174,9 @@ async function findRepoRoot(dir: string): Promise<string> {
     return root;
   } catch (err) {
     if (err instanceof CliError) throw err;
-    throw new CliError(`${dir} is not inside a git repository: run maestro in a git checkout or pass --repo DIR.`);
+    throw new CliError(
+      `${dir} is not inside a git repository: run maestro in a git checkout or pass --repo DIR.`,
+    );
   }
 }
 
@@ -184,7 +192,8 @@ function loadLocalRepoConfig(repoDir: string): RepoConfig {
 async function loadPlaybook(arg: string, repoDir: string, cwd: string): Promise<Playbook> {
   try {
     const asPath = path.resolve(cwd, arg);
-    if (arg.endsWith(".md") || arg.includes("/") || arg.includes(path.sep)) return await loadPlaybookFile(asPath);
+    if (arg.endsWith(".md") || arg.includes("/") || arg.includes(path.sep))
+      return await loadPlaybookFile(asPath);
     const resolved = await resolvePlaybook(arg, {
       readRepoPlaybook: async (p) => {
         const f = path.join(repoDir, p);
@@ -192,7 +201,12 @@ async function loadPlaybook(arg: string, repoDir: string, cwd: string): Promise<
       },
       listRepoPlaybooks: async () => {
         const dir = path.join(repoDir, path.dirname(repoPlaybookPath("x")));
-        return fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith(".md")).map((f) => f.slice(0, -3)) : [];
+        return fs.existsSync(dir)
+          ? fs
+              .readdirSync(dir)
+              .filter((f) => f.endsWith(".md"))
+              .map((f) => f.slice(0, -3))
+          : [];
       },
     });
     if (!resolved.ok) throw new CliError(`${resolved.error}`);

@@ -10,7 +10,9 @@ import type { CliIO } from "./run.js";
 export async function validateCommand(file: string, io: CliIO): Promise<number> {
   const full = path.resolve(io.cwd, file);
   if (!fs.existsSync(full) || !fs.statSync(full).isFile()) {
-    throw new CliError(`${file}: no such file. Pass a playbook (.md) or a config file (.github/maestro.yml).`);
+    throw new CliError(
+      `${file}: no such file. Pass a playbook (.md) or a config file (.github/maestro.yml).`,
+    );
   }
   const text = fs.readFileSync(full, "utf8");
   if (/\.ya?ml$/i.test(full)) {
@@ -19,7 +21,9 @@ export async function validateCommand(file: string, io: CliIO): Promise<number> 
       io.stderr.write(parsed.error + "\n");
       return EXIT.USAGE;
     }
-    io.stdout.write(`${file}: valid config (agent ${parsed.config.agent}, permission ${parsed.config.permissions.minimum}+)\n`);
+    io.stdout.write(
+      `${file}: valid config (agent ${parsed.config.agent}, permission ${parsed.config.permissions.minimum}+)\n`,
+    );
     return EXIT.OK;
   }
   try {

@@ -58,7 +58,12 @@ describe("runPlaybook", () => {
       expect(e.seq).toBe(i);
     });
     expect(events[0]!.type).toBe("run.started");
-    expect(events.at(-1)).toMatchObject({ type: "run.finished", status: "succeeded", tasksDone: 3, tasksTotal: 3 });
+    expect(events.at(-1)).toMatchObject({
+      type: "run.finished",
+      status: "succeeded",
+      tasksDone: 3,
+      tasksTotal: 3,
+    });
     expect(ofType(events, "task.committed").map((e) => e.index)).toEqual([0, 1, 2]);
     expect(ofType(events, "agent.message").some((m) => m.text === "working on task 1")).toBe(true);
   });
@@ -89,7 +94,12 @@ describe("runPlaybook", () => {
     ]);
     expect(ofType(events, "task.finished")[1]!.error).toMatch(/segfault-ish|exit/);
     expect((await branchCommits(fx.repo, result.branch)).map((c) => c.task)).toEqual(["0"]);
-    expect(events.at(-1)).toMatchObject({ type: "run.finished", status: "failed", tasksDone: 1, tasksTotal: 3 });
+    expect(events.at(-1)).toMatchObject({
+      type: "run.finished",
+      status: "failed",
+      tasksDone: 1,
+      tasksTotal: 3,
+    });
   });
 
   it("onTaskFailure continue runs the next task from a clean tree", async () => {
@@ -110,7 +120,9 @@ describe("runPlaybook", () => {
       agentCommand: agent,
       limits: { taskTimeoutMs: 1500, runTimeoutMs: 60_000 },
     });
-    expect(ofType(events, "task.finished")).toEqual([expect.objectContaining({ index: 0, status: "timeout" })]);
+    expect(ofType(events, "task.finished")).toEqual([
+      expect.objectContaining({ index: 0, status: "timeout" }),
+    ]);
     expect(result.status).toBe("timeout");
     expect(events.at(-1)).toMatchObject({ type: "run.finished", status: "timeout" });
     const sleeper = Number(fs.readFileSync(pidFile, "utf8"));
@@ -204,7 +216,9 @@ describe("runPlaybook", () => {
     const agent = `mkdir -p .github/workflows && echo 'on: push' > .github/workflows/ci.yml`;
     const { result, events } = await runEngine(fx, "- [ ] Sneaky\n", { agentCommand: agent });
     expect(result.status).toBe("failed");
-    expect(ofType(events, "task.finished")[0]!.error).toMatch(/protected paths: \.github\/workflows\/ci\.yml/);
+    expect(ofType(events, "task.finished")[0]!.error).toMatch(
+      /protected paths: \.github\/workflows\/ci\.yml/,
+    );
     expect(await branchCommits(fx.repo, result.branch)).toEqual([]);
   });
 
@@ -212,7 +226,10 @@ describe("runPlaybook", () => {
     const secret = "s3cr3t-value-planted-by-test";
     const ghToken = "ghs_" + "A".repeat(36);
     const agent = `echo "token is ${secret}"; echo "found ${ghToken} in env"; ${WRITE_TASK_FILE}`;
-    const { logText, result } = await runEngine(fx, "- [ ] Leak\n", { agentCommand: agent, secrets: [secret] });
+    const { logText, result } = await runEngine(fx, "- [ ] Leak\n", {
+      agentCommand: agent,
+      secrets: [secret],
+    });
     expect(result.status).toBe("succeeded");
     expect(logText).not.toContain(secret);
     expect(logText).not.toContain(ghToken);
@@ -239,7 +256,10 @@ describe("runPlaybook", () => {
   });
 
   it("refuses to start when the base ref does not exist, still writing run.finished", async () => {
-    const { result, events } = await runEngine(fx, THREE_TASKS, { agentCommand: WRITE_TASK_FILE, baseRef: "no-such-branch" });
+    const { result, events } = await runEngine(fx, THREE_TASKS, {
+      agentCommand: WRITE_TASK_FILE,
+      baseRef: "no-such-branch",
+    });
     expect(result.status).toBe("failed");
     expect(result.error).toMatch(/no-such-branch/);
     expect(events.at(-1)).toMatchObject({ type: "run.finished", status: "failed" });

@@ -6,17 +6,53 @@ import type { RunResult } from "../../../src/engine/types.js";
 
 const base = { v: 1 as const, ts: new Date().toISOString(), runId: "rtest0001", seq: 0 };
 const events: RunEvent[] = [
-  { ...base, type: "run.started", playbook: "demo", repo: "/r", baseRef: "main", branch: "maestro/x", agent: "command", trigger: { kind: "cli", actor: "me" }, tasksTotal: 2 },
+  {
+    ...base,
+    type: "run.started",
+    playbook: "demo",
+    repo: "/r",
+    baseRef: "main",
+    branch: "maestro/x",
+    agent: "command",
+    trigger: { kind: "cli", actor: "me" },
+    tasksTotal: 2,
+  },
   { ...base, type: "task.started", index: 0, text: "First task" },
-  { ...base, type: "agent.usage", index: 0, inputTokens: 10, outputTokens: 5, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 0.25 },
+  {
+    ...base,
+    type: "agent.usage",
+    index: 0,
+    inputTokens: 10,
+    outputTokens: 5,
+    cacheReadTokens: 0,
+    cacheWriteTokens: 0,
+    costUsd: 0.25,
+  },
   { ...base, type: "task.committed", index: 0, sha: "a".repeat(40), filesChanged: 2 },
   { ...base, type: "task.finished", index: 0, status: "done", durationMs: 1200, costUsd: 0.25 },
   { ...base, type: "task.started", index: 1, text: "Second task" },
-  { ...base, type: "task.finished", index: 1, status: "failed", durationMs: 300, costUsd: 0, error: "agent exited with 3" },
+  {
+    ...base,
+    type: "task.finished",
+    index: 1,
+    status: "failed",
+    durationMs: 300,
+    costUsd: 0,
+    error: "agent exited with 3",
+  },
 ];
 const result: RunResult = {
-  runId: "rtest0001", status: "failed", branch: "maestro/x", baseSha: "b".repeat(40), worktreePath: "/w",
-  tasksDone: 1, tasksTotal: 2, tasks: [], costUsd: 0.25, tokens: { input: 10, output: 5, cacheRead: 0, cacheWrite: 0 }, durationMs: 1500,
+  runId: "rtest0001",
+  status: "failed",
+  branch: "maestro/x",
+  baseSha: "b".repeat(40),
+  worktreePath: "/w",
+  tasksDone: 1,
+  tasksTotal: 2,
+  tasks: [],
+  costUsd: 0.25,
+  tokens: { input: 10, output: 5, cacheRead: 0, cacheWrite: 0 },
+  durationMs: 1500,
 };
 
 function capture(isTTY: boolean) {
@@ -47,7 +83,16 @@ describe("run output", () => {
     const o = createRunOutput({ format: "text", stdout: out.stream, stderr: out.stream, tasksTotal: 2 });
     events.slice(0, 3).forEach((e) => o.event(e));
     await new Promise((r) => setTimeout(r, 600));
-    o.event({ ...base, type: "run.finished", status: "failed", tasksDone: 1, tasksTotal: 2, costUsd: 0.25, tokens: result.tokens, durationMs: 1 });
+    o.event({
+      ...base,
+      type: "run.finished",
+      status: "failed",
+      tasksDone: 1,
+      tasksTotal: 2,
+      costUsd: 0.25,
+      tokens: result.tokens,
+      durationMs: 1,
+    });
     o.finish(result, { logPath: "/l.jsonl", continuing: false, playbookArg: "demo.md", repoDir: "/r" });
     const text = out.text();
     expect(text).toContain("\r\x1b[2K");
