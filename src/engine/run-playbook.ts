@@ -248,6 +248,19 @@ async function runTask(ctx: TaskContext): Promise<TaskOutcome> {
     sha: committed.sha,
     filesChanged: committed.filesChanged,
   });
+  if (opts.onTaskCommitted) {
+    try {
+      await opts.onTaskCommitted({
+        index: task.index,
+        sha: committed.sha,
+        branch: opts.branch,
+        worktree: ctx.cwd,
+      });
+    } catch (err) {
+      const error = `committed ${committed.sha.slice(0, 10)}, then: ${err instanceof Error ? err.message : String(err)}`;
+      return finish("failed", { error, sha: committed.sha });
+    }
+  }
   return finish("done", { sha: committed.sha, ...(summary ? { summary } : {}) });
 }
 

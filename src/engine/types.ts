@@ -51,6 +51,16 @@ export interface RunPlaybookOptions {
   adapter?: AgentAdapter;
   /** Agent binary override (MAESTRO_<AGENT>_BIN). */
   agentBin?: string;
+  /**
+   * Awaited after each task's commit (the worker pushes here, so another worker can resume from the remote).
+   * A throw stops the run as failed; the commit stays.
+   */
+  onTaskCommitted?: (commit: {
+    index: number;
+    sha: string;
+    branch: string;
+    worktree: string;
+  }) => Promise<void>;
 }
 
 export interface TaskOutcome {

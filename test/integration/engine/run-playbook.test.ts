@@ -265,3 +265,22 @@ describe("runPlaybook", () => {
     expect(events.at(-1)).toMatchObject({ type: "run.finished", status: "failed" });
   });
 });
+
+describe("runPlaybook onTaskCommitted", () => {
+  it("is awaited after every commit, and a throw stops the run with the commit kept", async () => {
+    const seen: Array<[number, string]> = [];
+    const { result, events } = await runEngine(fx, THREE_TASKS, {
+      agentCommand: WRITE_TASK_FILE,
+      onTaskCommitted: async ({ index, sha }) => {
+        seen.push([index, sha]);
+        if (index === 1) throw new Error("push rejected");
+      },
+    });
+    expect(seen.map(([i]) => i)).toEqual([0, 1]);
+    expect(result.status).toBe("failed");
+    expect(ofType(events, "task.finished")[1]).toMatchObject({ status: "failed" });
+    expect(ofType(events, "task.finished")[1]!.error).toMatch(/push rejected/);
+    const commits = await branchCommits(fx.repo, result.branch);
+    expect(commits.map((c) => c.sha)).toEqual(seen.map(([, sha]) => sha));
+  });
+});
