@@ -63,6 +63,16 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
       exitCode = await doctorCommand(io);
     });
 
+  program
+    .command("serve")
+    .description(
+      "webhook server (Probot) with health, readiness and metrics routes; needs the app's credentials and Redis",
+    )
+    .option("--port <port>", "port to listen on (default: PORT or 3000)")
+    .action(async (flags: { port?: string }) => {
+      exitCode = await serveCommand(io, flags.port);
+    });
+
   try {
     await program.parseAsync(argv, { from: "user" });
     return exitCode;
@@ -89,7 +99,7 @@ export async function runCli(): Promise<void> {
     interrupts += 1;
     if (interrupts > 1) process.exit(130);
     process.stderr.write(
-      `\nmaestro: ${sig}: cancelling (stopping the agent, keeping commits and the log)…\n`,
+      `\nmaestro: ${sig}: stopping (a running agent is stopped; commits and the log are kept)…\n`,
     );
     controller.abort();
   };
@@ -103,4 +113,26 @@ export async function runCli(): Promise<void> {
     signal: controller.signal,
   });
   process.exitCode = code;
+}
+
+async function serveCommand(io: CliIO, portFlag?: string): Promise<number> {
+  const port = portFlag === undefined ? undefined : Number(portFlag);
+  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
+    throw new CliError(`--port must be a port number (0-65535), got "${portFlag}".`);
+  }
+  // Loaded on demand: Probot and BullMQ are the heaviest imports and only serve needs them.
+  const { startServer } = await import("./serve.js");
+  let server: Awaited<ReturnType<typeof startServer>>;
+  try {
+    server = await startServer({ env: io.env, ...(port !== undefined ? { port } : {}), withWorker: true });
+  } catch (err) {
+    throw new CliError(err instanceof Error ? err.message : String(err));
+  }
+  io.stdout.write(`maestro: serving on ${server.url}\n`);
+  await new Promise<void>((resolve) => {
+    if (!io.signal || io.signal.aborted) return resolve();
+    io.signal.addEventListener("abort", () => resolve(), { once: true });
+  });
+  await server.close();
+  return EXIT.OK;
 }
