@@ -1,4 +1,5 @@
 // Run-wide cost and tokens: finished sessions are settled, the live session is cumulative and replaced as it grows.
+import { roundUsd } from "../agents/pricing.js";
 import type { Usage } from "../agents/types.js";
 import type { Tokens } from "../runlog/events.js";
 
@@ -25,7 +26,7 @@ export class CostTracker {
   }
 
   get costUsd(): number {
-    return round(this.settled.costUsd + this.live.costUsd);
+    return roundUsd(this.settled.costUsd + this.live.costUsd);
   }
 
   get tokens(): Tokens {
@@ -51,8 +52,4 @@ function add(a: Usage, b: Usage): Usage {
     cacheWriteTokens: a.cacheWriteTokens + b.cacheWriteTokens,
     costUsd: a.costUsd + b.costUsd,
   };
-}
-
-function round(n: number): number {
-  return Math.round(n * 1e6) / 1e6;
 }

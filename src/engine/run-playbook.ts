@@ -8,6 +8,8 @@ import { findProtectedChanges } from "../git/protected-paths.js";
 import { runGit } from "../git/run-git.js";
 import { createWorktree, removeWorktree } from "../git/worktree.js";
 import { buildTaskPrompt } from "../playbooks/prompt.js";
+import { fenceUntrusted } from "../security/sanitize.js";
+import { roundUsd } from "../agents/pricing.js";
 import type { PlaybookTask } from "../playbooks/types.js";
 import type { RunStatus, TaskStatus } from "../runlog/events.js";
 import path from "node:path";
@@ -162,7 +164,7 @@ async function runTask(ctx: TaskContext): Promise<TaskOutcome> {
     status: TaskStatus,
     extra: { error?: string; sha?: string; summary?: string } = {},
   ): TaskOutcome => {
-    const costUsd = round(cost.costUsd - costBefore);
+    const costUsd = roundUsd(cost.costUsd - costBefore);
     const durationMs = Date.now() - started;
     log.write({
       type: "task.finished",
@@ -343,13 +345,13 @@ function commitMessage(taskText: string, playbook: string): string {
 }
 
 function retryPrompt(basePrompt: string, failed: VerifyResult): string {
-  const fence = "`".repeat(Math.max(3, longestRun(failed.outputTail, "`") + 1));
+  const how = failed.exitCode ?? (failed.timedOut ? "a timeout" : "a signal");
   return (
-    `${basePrompt}\n\n## Verification failed\n\n` +
-    `Your previous session finished this task, but the verify command \`${failed.command}\` ` +
-    `exited with ${failed.exitCode ?? (failed.timedOut ? "a timeout" : "a signal")}. Its output (tail) follows. ` +
+    `${basePrompt}\n## Verification failed\n\n` +
+    `Your previous session finished this task, but the verify command \`${failed.command}\` exited with ${how}. ` +
     `Fix the cause so that the command passes; the changes of the previous session are still in the working tree.\n\n` +
-    `${fence}\n${failed.outputTail}\n${fence}\n`
+    // Test output can echo repository content: it is information, never instructions.
+    `${fenceUntrusted(`the output (tail) of \`${failed.command}\``, failed.outputTail)}\n`
   );
 }
 
@@ -372,18 +374,4 @@ function runStatusFor(reason: StopReason): RunStatus {
 
 function stopReasonStatus(reason: StopReason | undefined): RunStatus | undefined {
   return reason ? runStatusFor(reason) : undefined;
-}
-
-function longestRun(text: string, ch: string): number {
-  let best = 0;
-  let cur = 0;
-  for (const c of text) {
-    cur = c === ch ? cur + 1 : 0;
-    if (cur > best) best = cur;
-  }
-  return best;
-}
-
-function round(n: number): number {
-  return Math.round(n * 1e6) / 1e6;
 }
