@@ -3,7 +3,7 @@
 import { getAgentAdapter } from "../agents/registry.js";
 import type { AgentResult } from "../agents/types.js";
 import { committedTasks } from "../git/checkpoints.js";
-import { changedFiles, commitAll } from "../git/commit.js";
+import { commitStaged, stageAll } from "../git/commit.js";
 import { findProtectedChanges } from "../git/protected-paths.js";
 import { runGit } from "../git/run-git.js";
 import { createWorktree, removeWorktree } from "../git/worktree.js";
@@ -200,14 +200,6 @@ async function runTask(ctx: TaskContext): Promise<TaskOutcome> {
       return finish(status, error ? { error } : {});
     }
 
-    const touched = await changedFiles(ctx.cwd);
-    const forbidden = findProtectedChanges(touched, opts.protectedPaths);
-    if (forbidden.length > 0) {
-      return finish("failed", {
-        error: `The task changed protected paths: ${forbidden.join(", ")}. Protected paths (protectedPaths in .github/maestro.yml) may not be changed by Maestro; the change was not committed.`,
-      });
-    }
-
     if (opts.verify.length === 0) break;
     const verified = await runVerify({
       commands: opts.verify,
@@ -235,14 +227,25 @@ async function runTask(ctx: TaskContext): Promise<TaskOutcome> {
     prompt = retryPrompt(basePrompt, failed);
   }
 
-  const committed = await commitAll({
-    cwd: ctx.cwd,
-    message: commitMessage(task.text, ctx.opts.playbook.name),
-    trailers: { "Maestro-Run": opts.runId, "Maestro-Task": String(task.index) },
-    author: opts.author,
-    ...(opts.coAuthors ? { coAuthors: opts.coAuthors } : {}),
-    allowEmpty: true,
-  });
+  // Protected paths are checked on what would be committed: the agent's changes and anything verify wrote.
+  const staged = await stageAll(ctx.cwd);
+  const forbidden = findProtectedChanges(staged.files, opts.protectedPaths);
+  if (forbidden.length > 0) {
+    return finish("failed", {
+      error: `The task changed protected paths: ${forbidden.join(", ")}. Protected paths (protectedPaths in .github/maestro.yml) may not be changed by Maestro; the change was not committed.`,
+    });
+  }
+  const committed = await commitStaged(
+    {
+      cwd: ctx.cwd,
+      message: commitMessage(task.text, ctx.opts.playbook.name),
+      trailers: { "Maestro-Run": opts.runId, "Maestro-Task": String(task.index) },
+      author: opts.author,
+      ...(opts.coAuthors ? { coAuthors: opts.coAuthors } : {}),
+      allowEmpty: true,
+    },
+    staged,
+  );
   if (!committed) return finish("failed", { error: "Nothing was committed for this task." });
   log.write({
     type: "task.committed",

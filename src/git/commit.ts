@@ -54,14 +54,27 @@ export function buildCommitMessage(
   return lines.length ? `${body}\n\n${lines.join("\n")}\n` : `${body}\n`;
 }
 
-/** Stage everything and commit it; null when there is nothing to commit (unless allowEmpty). */
-export async function commitAll(opts: CommitAllOptions): Promise<CommitResult | null> {
-  const { cwd } = opts;
+export interface StagedChanges {
+  /** Entries as git counts them (a rename is one). */
+  entries: number;
+  /** Every path touched, both names of a rename. */
+  files: string[];
+}
+
+/** `git add -A` and what it staged: what the next commit would hold. */
+export async function stageAll(cwd: string): Promise<StagedChanges> {
   await runGit([...SAFE, "add", "-A"], { cwd });
   const { stdout } = await runGit(["diff", "--cached", "--name-status", "-z", "-M"], { cwd });
-  const staged = parseNameStatus(stdout);
-  if (staged.entries === 0 && !opts.allowEmpty) return null;
+  return parseNameStatus(stdout);
+}
 
+/** Commit what `stageAll` staged; null when nothing is staged (unless allowEmpty). */
+export async function commitStaged(
+  opts: CommitAllOptions,
+  staged: StagedChanges,
+): Promise<CommitResult | null> {
+  const { cwd } = opts;
+  if (staged.entries === 0 && !opts.allowEmpty) return null;
   const env = {
     GIT_AUTHOR_NAME: oneLine(opts.author.name),
     GIT_AUTHOR_EMAIL: oneLine(opts.author.email),
@@ -77,6 +90,11 @@ export async function commitAll(opts: CommitAllOptions): Promise<CommitResult | 
   });
   const sha = (await runGit(["rev-parse", "HEAD"], { cwd })).stdout.trim();
   return { sha, filesChanged: staged.entries, files: staged.files };
+}
+
+/** Stage everything and commit it; null when there is nothing to commit (unless allowEmpty). */
+export async function commitAll(opts: CommitAllOptions): Promise<CommitResult | null> {
+  return commitStaged(opts, await stageAll(opts.cwd));
 }
 
 function parseNameStatus(z: string): { entries: number; files: string[] } {
