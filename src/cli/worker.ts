@@ -1,0 +1,83 @@
+// `maestro worker`: a queue worker only (scale out by running more of these against one Redis).
+import { loadEnvConfig } from "../config/env.js";
+import { botIdentity, createAppAuth, lookupBotIdentity } from "../workers/installation.js";
+import { startWorker, type RunningWorker } from "../workers/worker.js";
+import { githubApiBaseUrl, readAppCredentials } from "./serve.js";
+
+export interface WorkerCommandOptions {
+  /** Resolves the command (closes the worker) when aborted; default: SIGTERM/SIGINT. */
+  signal?: AbortSignal;
+  stderr?: NodeJS.WritableStream;
+  /** Called once the worker runs (tests). */
+  onStarted?: (w: RunningWorker) => void;
+}
+
+/** Runs until SIGTERM/SIGINT (or opts.signal); returns the exit code. */
+export async function runWorkerCommand(
+  env: NodeJS.ProcessEnv,
+  opts: WorkerCommandOptions = {},
+): Promise<number> {
+  const stderr = opts.stderr ?? process.stderr;
+  let cfg, creds;
+  try {
+    cfg = loadEnvConfig(env);
+    // The worker needs no webhook secret; the credential reader asks for one, so give it a stand-in.
+    creds = readAppCredentials({
+      ...env,
+      WEBHOOK_SECRET: env.WEBHOOK_SECRET?.trim() || "not-used-by-worker",
+    });
+  } catch (err) {
+    stderr.write(`maestro worker: ${(err as Error).message}\n`);
+    return 2;
+  }
+  const baseUrl = githubApiBaseUrl(env);
+  const auth = createAppAuth({
+    appId: creds.appId,
+    privateKey: creds.privateKey,
+    ...(baseUrl ? { baseUrl } : {}),
+  });
+  const slug = env.MAESTRO_APP_SLUG?.trim();
+  const botId = Number(env.MAESTRO_BOT_USER_ID?.trim() || NaN);
+  let identity;
+  try {
+    identity = slug
+      ? botIdentity(slug, Number.isInteger(botId) ? botId : undefined)
+      : await lookupBotIdentity(auth.probot);
+  } catch (err) {
+    stderr.write(
+      `maestro worker: cannot look up the app on GitHub (${(err as Error).message}). Check APP_ID/PRIVATE_KEY and the network, or set MAESTRO_APP_SLUG.\n`,
+    );
+    return 3;
+  }
+  const running = await startWorker({
+    env,
+    deps: {
+      dataDir: cfg.dataDir,
+      installation: (id) => auth.installation(id),
+      remoteUrl: (owner, repo) => cfg.gitRemoteUrl(owner, repo),
+      botIdentity: identity,
+      agentEnv: env,
+      ...(cfg.publicUrl ? { publicUrl: cfg.publicUrl } : {}),
+      log: {
+        info: (o, m) => stderr.write(`${JSON.stringify({ level: "info", msg: m, ...o })}\n`),
+        warn: (o, m) => stderr.write(`${JSON.stringify({ level: "warn", msg: m, ...o })}\n`),
+        error: (o, m) => stderr.write(`${JSON.stringify({ level: "error", msg: m, ...o })}\n`),
+      },
+    },
+  });
+  opts.onStarted?.(running);
+  stderr.write(`maestro worker: processing runs (concurrency ${cfg.concurrency})\n`);
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    if (opts.signal) {
+      if (opts.signal.aborted) return resolve();
+      opts.signal.addEventListener("abort", stop, { once: true });
+    } else {
+      process.once("SIGTERM", stop);
+      process.once("SIGINT", stop);
+    }
+  });
+  stderr.write("maestro worker: closing (running runs get up to a minute to finish)\n");
+  await running.close();
+  return 0;
+}

@@ -1,0 +1,46 @@
+// What the run processor needs from the outside; all injected so tests can stand in for GitHub.
+import type { AgentAdapter } from "../agents/types.js";
+import type { GitIdentity } from "../engine/types.js";
+import type { Octokit } from "../github/octokit.js";
+import type { Store } from "../queue/connection.js";
+
+export interface Installation {
+  octokit: Octokit;
+  /** A current installation token (refreshed by Octokit before it expires). Never logged, never stored. */
+  token(): Promise<string>;
+}
+
+export interface WorkerLog {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface WorkerDeps {
+  store: Store;
+  /** `$MAESTRO_DATA_DIR` (absolute): mirrors, worktrees, run logs. */
+  dataDir: string;
+  /** Authenticated API client and git token of an installation. */
+  installation(installationId: number): Promise<Installation>;
+  /** The git remote of a repo, without credentials. Default: env config's gitRemoteUrl. */
+  remoteUrl(owner: string, repo: string): string;
+  /** Commit author: the app's bot user. */
+  botIdentity: GitIdentity;
+  /** The environment the agent's allowlisted env is built from (agent keys etc.). */
+  agentEnv: NodeJS.ProcessEnv;
+  /** `MAESTRO_PUBLIC_URL`, for the run-log link. */
+  publicUrl?: string;
+  /** Agent adapter override (tests). */
+  adapter?: AgentAdapter;
+  /** Minimum pause between two progress edits of the status comment, ms. Default 2000. */
+  statusEditIntervalMs?: number;
+  /** Pause before retrying a failed PR creation (attempt n ≥ 2), ms. */
+  prBackoffMs?: (attempt: number) => number;
+  log?: WorkerLog;
+}
+
+export const silentLog: WorkerLog = {
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};

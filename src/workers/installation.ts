@@ -1,0 +1,65 @@
+// Installation clients and the bot's git identity, from the GitHub App's credentials (Probot).
+import { Probot, type ProbotOctokit } from "probot";
+import type { GitIdentity } from "../engine/types.js";
+import type { Octokit } from "../github/octokit.js";
+import type { Installation } from "./deps.js";
+
+export interface AppAuthOptions {
+  appId: number;
+  privateKey: string;
+  /** GHE: `${protocol}://${host}/api/v3`. */
+  baseUrl?: string;
+  /** Tests: an Octokit class with retries/throttling tuned. */
+  Octokit?: typeof ProbotOctokit;
+}
+
+export function createAppAuth(opts: AppAuthOptions): {
+  probot: Probot;
+  installation(installationId: number): Promise<Installation>;
+} {
+  const probot = new Probot({
+    appId: opts.appId,
+    privateKey: opts.privateKey,
+    logLevel: "warn",
+    ...(opts.baseUrl ? { baseUrl: opts.baseUrl } : {}),
+    ...(opts.Octokit ? { Octokit: opts.Octokit } : {}),
+  });
+  return {
+    probot,
+    async installation(installationId: number): Promise<Installation> {
+      const octokit = (await probot.auth(installationId)) as Octokit;
+      return {
+        octokit,
+        // Octokit's auth caches the installation token and mints a new one before it expires.
+        async token() {
+          const auth = (await octokit.auth({ type: "installation" })) as { token?: string };
+          if (!auth.token) throw new Error("GitHub did not return an installation token.");
+          return auth.token;
+        },
+      };
+    },
+  };
+}
+
+/** `<slug>[bot]` with the bot user's noreply address, as GitHub attributes commits to the app. */
+export function botIdentity(slug: string, botUserId?: number): GitIdentity {
+  const name = `${slug}[bot]`;
+  return {
+    name,
+    email: botUserId ? `${botUserId}+${name}@users.noreply.github.com` : `${name}@users.noreply.github.com`,
+  };
+}
+
+/** Looks up the app's slug (as the app) and its bot user's id. */
+export async function lookupBotIdentity(probot: Probot): Promise<GitIdentity> {
+  const appOctokit = (await probot.auth()) as Octokit;
+  const { data: app } = await appOctokit.rest.apps.getAuthenticated();
+  const slug = app?.slug;
+  if (!slug) throw new Error("GitHub did not return the app's slug (GET /app).");
+  try {
+    const { data: user } = await appOctokit.rest.users.getByUsername({ username: `${slug}[bot]` });
+    return botIdentity(slug, user.id);
+  } catch {
+    return botIdentity(slug);
+  }
+}

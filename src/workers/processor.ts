@@ -1,0 +1,419 @@
+// The BullMQ processor (DESIGN §1 "Worker", §6, §7): a queued run becomes pushed commits, a draft PR
+// and a final status comment. Engine outcomes (succeeded, failed, cancelled, budget_exceeded,
+// timeout) complete the job; infrastructure errors (GitHub 5xx, git network) throw, so BullMQ
+// retries and the retry resumes from the pushed commits.
+import path from "node:path";
+import { UnrecoverableError, type Job } from "bullmq";
+import { runPlaybook } from "../engine/run-playbook.js";
+import type { GitIdentity, RunResult } from "../engine/types.js";
+import { ensureMirror, pushBranch } from "../git/mirror.js";
+import type { Octokit } from "../github/octokit.js";
+import { httpStatus } from "../github/octokit.js";
+import { ensureDraftPullRequest, findOpenPullRequest } from "../github/pull-request.js";
+import {
+  renderFinishedComment,
+  renderPullRequestBody,
+  renderRunningComment,
+  type RunSummaryInput,
+  type SummaryTask,
+} from "../github/run-summary.js";
+import { upsertStatusComment } from "../github/status-comment.js";
+import { PlaybookError } from "../playbooks/errors.js";
+import { parsePlaybook } from "../playbooks/parse.js";
+import { addCost, markRunInactive } from "../queue/budget.js";
+import { parseRunJob, type RunJobData } from "../queue/job-schema.js";
+import { setRunState, type RunState } from "../queue/runs-index.js";
+import type { RunStatus } from "../runlog/events.js";
+import { runLogPath } from "../runlog/paths.js";
+import { RunLogWriter } from "../runlog/writer.js";
+import { createRedactor, secretsFromEnv, type Redactor } from "../security/redact.js";
+import { CancelRegistry } from "./cancel-registry.js";
+import { silentLog, type Installation, type WorkerDeps } from "./deps.js";
+import { readMirrorRepoConfig } from "./repo-config.js";
+import { branchFor, followUpBase, resumeChain, syncRunBranch } from "./run-branch.js";
+import { StatusUpdater } from "./status-updater.js";
+
+export interface RunJobResult {
+  runId: string;
+  status: RunStatus;
+  branch?: string;
+  tasksDone: number;
+  tasksTotal: number;
+  costUsd: number;
+  prUrl?: string;
+  error?: string;
+}
+
+export interface RunProcessor {
+  (job: Job, token?: string, signal?: AbortSignal): Promise<RunJobResult>;
+  /** Ends the shared cancel subscription. */
+  close(): Promise<void>;
+}
+
+/** A failure that is the run's own (bad config, bad playbook): reported, not retried. */
+class RunRefused extends Error {}
+
+export function createRunProcessor(deps: WorkerDeps): RunProcessor {
+  const cancels = new CancelRegistry(deps.store);
+  const processor = (async (job: Job, _token?: string, signal?: AbortSignal) => {
+    const parsed = parseRunJob(job.data);
+    if (!parsed.ok) throw new UnrecoverableError(parsed.error);
+    const data = parsed.data;
+    const cancelSignal = await cancels.watch(data.runId);
+    try {
+      return await processRun(deps, job, data, AbortSignal.any([cancelSignal, ...(signal ? [signal] : [])]));
+    } finally {
+      cancels.forget(data.runId);
+    }
+  }) as RunProcessor;
+  processor.close = () => cancels.close();
+  return processor;
+}
+
+async function processRun(
+  deps: WorkerDeps,
+  job: Job,
+  data: RunJobData,
+  signal: AbortSignal,
+): Promise<RunJobResult> {
+  const log = deps.log ?? silentLog;
+  const { store } = deps;
+  const repoRef = { owner: data.repo.owner, name: data.repo.name };
+  const owner = data.repo.owner;
+  const repo = data.repo.name;
+  const target = {
+    owner,
+    repo,
+    issueNumber: data.issueNumber,
+    runId: data.runId,
+    ...(data.statusCommentId ? { commentId: data.statusCommentId } : {}),
+  };
+  const inst = await deps.installation(data.installationId);
+  let redact: Redactor = createRedactor(secretsFromEnv(deps.agentEnv));
+
+  const finishWithout = async (state: RunStatus, message: string): Promise<RunJobResult> => {
+    await upsertStatusComment(inst.octokit, {
+      ...target,
+      body: `### Maestro run \`${data.runId}\`: ${state === "cancelled" ? "⏹️ cancelled" : "❌ failed"}\n\n${message}\n`,
+    });
+    await endRun(deps, inst.octokit, data, state);
+    return { runId: data.runId, status: state, tasksDone: 0, tasksTotal: 0, costUsd: 0, error: message };
+  };
+
+  if (signal.aborted) return finishWithout("cancelled", "Cancelled before it started; nothing was changed.");
+  await setRunState(store, data.runId, "running");
+
+  try {
+    const token = await inst.token();
+    redact = createRedactor([token, ...secretsFromEnv(deps.agentEnv)]);
+    const remoteUrl = deps.remoteUrl(owner, repo);
+    const defaultBranch = await getDefaultBranch(inst.octokit, owner, repo);
+    const mirrorDir = await ensureMirror({
+      dataDir: deps.dataDir,
+      owner,
+      repo,
+      remoteUrl,
+      auth: { token },
+      signal,
+    });
+
+    const cfg = await readMirrorRepoConfig(mirrorDir, defaultBranch);
+    if (!cfg.ok)
+      throw new RunRefused(`The repository config is invalid, so the run was not started:\n\n${cfg.error}`);
+    const config = cfg.config;
+    let playbook;
+    try {
+      playbook = parsePlaybook(data.playbook.source, { name: data.playbook.name });
+    } catch (err) {
+      if (err instanceof PlaybookError)
+        throw new RunRefused(`Playbook \`${data.playbook.name}\` could not be read: ${err.message}`);
+      throw err;
+    }
+    const fm = playbook.frontMatter;
+
+    const chain = await resumeChain(store, data);
+    const branch = branchFor(data, chain, config.branchPrefix);
+    const worktreesDir = path.join(deps.dataDir, "worktrees");
+    const remoteTip = await syncRunBranch({
+      mirrorDir,
+      branch,
+      worktreePath: path.join(worktreesDir, data.runId),
+    });
+    const baseBranch = data.baseRef ?? defaultBranch;
+    let baseRef = `refs/remotes/origin/${baseBranch}`;
+    if (data.headRef) {
+      if (!remoteTip)
+        throw new RunRefused(
+          `The pull request's branch \`${branch}\` is gone from the repository, so there is nothing to work on.`,
+        );
+      baseRef = await followUpBase({ mirrorDir, baseBranch: data.baseRef, branch, chain });
+    }
+
+    // Progress for the status comment, from the run-log events.
+    const tasks: SummaryTask[] = playbook.tasks
+      .filter((t) => !t.done)
+      .map((t) => ({ index: t.index, text: t.text }));
+    const byIndex = new Map(tasks.map((t) => [t.index, t]));
+    let liveCost = 0;
+    let doneCost = 0;
+    let current: number | undefined;
+    const status = new StatusUpdater(inst.octokit, target, deps.statusEditIntervalMs ?? 2000, log);
+    const showProgress = () =>
+      status.progress(
+        renderRunningComment({
+          runId: data.runId,
+          playbook: data.playbook.name,
+          branch,
+          tasks,
+          ...(current !== undefined ? { current } : {}),
+          tasksTotal: tasks.length,
+          costUsd: doneCost + liveCost,
+        }),
+      );
+    showProgress();
+
+    const runLog = RunLogWriter.open({
+      path: runLogPath(deps.dataDir, data.runId),
+      runId: data.runId,
+      redact,
+      append: true,
+      onEvent: (e) => {
+        switch (e.type) {
+          case "task.started":
+            current = e.index;
+            liveCost = 0;
+            delete byIndex.get(e.index)?.status;
+            showProgress();
+            break;
+          case "agent.usage":
+            liveCost = e.costUsd;
+            break;
+          case "task.committed": {
+            const t = byIndex.get(e.index);
+            if (t) t.sha = e.sha;
+            break;
+          }
+          case "task.finished": {
+            const t = byIndex.get(e.index);
+            if (t)
+              Object.assign(t, {
+                status: e.status,
+                costUsd: e.costUsd,
+                durationMs: e.durationMs,
+                ...(e.error ? { error: e.error } : {}),
+              });
+            doneCost += e.costUsd;
+            liveCost = 0;
+            current = undefined;
+            if (e.status !== "skipped") showProgress();
+            void job
+              .updateProgress({
+                tasksFinished: tasks.filter((x) => x.status).length,
+                tasksTotal: tasks.length,
+                costUsd: doneCost,
+              })
+              .catch(() => undefined);
+            break;
+          }
+          default:
+            break;
+        }
+      },
+    });
+
+    let pushError: unknown;
+    const agent = data.agent ?? fm.agent ?? config.agent;
+    let result: RunResult;
+    try {
+      result = await runPlaybook({
+        runId: data.runId,
+        repoDir: mirrorDir,
+        worktreesDir,
+        playbook,
+        baseRef,
+        branch,
+        agent,
+        ...(config.agentCommand ? { agentCommand: config.agentCommand } : {}),
+        ...((data.model ?? (fm.model || config.model))
+          ? { model: data.model ?? (fm.model || config.model) }
+          : {}),
+        verify: fm.verify ?? config.verify,
+        limits: {
+          maxCostUsd: data.maxCostUsd ?? fm.maxCostUsd ?? config.limits.maxCostUsdPerRun,
+          taskTimeoutMs: minutes(fm.taskTimeoutMinutes ?? config.limits.taskTimeoutMinutes),
+          runTimeoutMs: minutes(config.limits.runTimeoutMinutes),
+        },
+        onTaskFailure: fm.onTaskFailure ?? "stop",
+        protectedPaths: config.protectedPaths,
+        pricing: config.pricing,
+        templateValues: {
+          issue: { number: data.issueNumber, ...(data.issue ?? {}) },
+          ...(data.args ? { args: data.args } : {}),
+          repo: `${owner}/${repo}`,
+        },
+        trigger: {
+          kind: data.trigger.kind,
+          actor: data.trigger.actor,
+          ...(data.trigger.url ? { url: data.trigger.url } : {}),
+        },
+        repoLabel: `${owner}/${repo}`,
+        author: deps.botIdentity,
+        coAuthors: [await requesterIdentity(inst.octokit, data.trigger.actor)],
+        env: deps.agentEnv,
+        signal,
+        log: runLog,
+        ...(deps.adapter ? { adapter: deps.adapter } : {}),
+        ...agentBinOverride(agent, deps.agentEnv),
+        onTaskCommitted: async (c) => {
+          try {
+            // A fresh token for each push: runs may outlast the token's hour.
+            const pushToken = await inst.token();
+            await pushBranch({ repoDir: mirrorDir, branch: c.branch, remoteUrl, auth: { token: pushToken } });
+          } catch (err) {
+            pushError = err;
+            throw err;
+          }
+        },
+      });
+    } finally {
+      runLog.close();
+    }
+    // The spend happened whatever comes next; a retry only adds what it spends itself.
+    if (result.costUsd > 0) await addCost(store, repoRef, result.costUsd);
+    // A failed push is the network's fault, not the run's: retry (resuming from what was pushed).
+    if (pushError) throw pushError;
+
+    const logUrl = deps.publicUrl ? `${deps.publicUrl}/maestro/runs/${data.runId}.jsonl` : undefined;
+    const summary: RunSummaryInput = {
+      runId: data.runId,
+      playbook: data.playbook.name,
+      status: result.status,
+      branch,
+      tasks: tasks.map((t) => {
+        const o = result.tasks.find((x) => x.index === t.index);
+        return o
+          ? {
+              ...t,
+              status: o.status,
+              costUsd: o.costUsd,
+              durationMs: o.durationMs,
+              ...(o.sha ? { sha: o.sha } : {}),
+              ...(o.error ? { error: o.error } : {}),
+            }
+          : t;
+      }),
+      tasksDone: result.tasksDone,
+      tasksTotal: result.tasksTotal,
+      costUsd: result.costUsd,
+      tokens: result.tokens,
+      durationMs: result.durationMs,
+      actor: data.trigger.actor,
+      ...(logUrl ? { logUrl } : {}),
+      ...(result.error ? { error: redact(result.error) } : {}),
+    };
+
+    let prUrl: string | undefined;
+    if (data.headRef) {
+      prUrl = (await findOpenPullRequest(inst.octokit, { owner, repo, head: branch }))?.url;
+    } else if (result.tasks.some((t) => t.sha) || remoteTip) {
+      const pr = await ensureDraftPullRequest(inst.octokit, {
+        owner,
+        repo,
+        head: branch,
+        base: baseBranch,
+        title: prTitle(data),
+        body: renderPullRequestBody({
+          ...summary,
+          issueNumber: data.issueNumber,
+          isPullRequest: data.isPullRequest,
+        }),
+        ...(deps.prBackoffMs ? { backoffMs: deps.prBackoffMs } : {}),
+      });
+      prUrl = pr.url;
+    }
+    if (prUrl) summary.prUrl = prUrl;
+    await status.finish(renderFinishedComment(summary));
+    await endRun(deps, inst.octokit, data, result.status, prUrl);
+    log.info({ runId: data.runId, status: result.status, prUrl }, "run finished");
+    return {
+      runId: data.runId,
+      status: result.status,
+      branch,
+      tasksDone: result.tasksDone,
+      tasksTotal: result.tasksTotal,
+      costUsd: result.costUsd,
+      ...(prUrl ? { prUrl } : {}),
+      ...(summary.error ? { error: summary.error } : {}),
+    };
+  } catch (err) {
+    const message = redact(err instanceof Error ? err.message : String(err));
+    if (err instanceof RunRefused) return finishWithout("failed", message);
+    const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    log.error({ runId: data.runId, err: message, lastAttempt }, "run attempt failed");
+    if (lastAttempt) {
+      // No retry left: tell the issue, free the repo's slot; what was pushed stays for /maestro retry.
+      await finishWithout("failed", `The run stopped on an error: ${message}`).catch(() => undefined);
+    }
+    // Never let the token ride along in the job's stored failure reason.
+    throw err instanceof Error && err.message === message ? err : new Error(message);
+  }
+}
+
+/** Final bookkeeping: run state, the repo's active slot, and the trigger label. */
+async function endRun(
+  deps: WorkerDeps,
+  octokit: Octokit,
+  data: RunJobData,
+  state: RunState,
+  prUrl?: string,
+): Promise<void> {
+  await setRunState(deps.store, data.runId, state, prUrl ? { prUrl } : {});
+  await markRunInactive(deps.store, { owner: data.repo.owner, name: data.repo.name }, data.runId);
+  if (data.trigger.kind === "label") {
+    try {
+      await octokit.rest.issues.removeLabel({
+        owner: data.repo.owner,
+        repo: data.repo.name,
+        issue_number: data.issueNumber,
+        name: `maestro:${data.playbook.name}`,
+      });
+    } catch (err) {
+      // Already removed by someone: fine. Anything else must not undo a finished run.
+      if (httpStatus(err) !== 404)
+        (deps.log ?? silentLog).warn({ err: String(err) }, "could not remove the trigger label");
+    }
+  }
+}
+
+async function getDefaultBranch(octokit: Octokit, owner: string, repo: string): Promise<string> {
+  const { data } = await octokit.rest.repos.get({ owner, repo });
+  return data.default_branch;
+}
+
+/** The requester as co-author, with GitHub's noreply address (id+login form when the id is known). */
+async function requesterIdentity(octokit: Octokit, login: string): Promise<GitIdentity> {
+  try {
+    const { data } = await octokit.rest.users.getByUsername({ username: login });
+    return { name: data.name || login, email: `${data.id}+${login}@users.noreply.github.com` };
+  } catch {
+    return { name: login, email: `${login}@users.noreply.github.com` };
+  }
+}
+
+function prTitle(data: RunJobData): string {
+  const what = data.issue?.title
+    ? data.issue.title.replace(/\s+/g, " ").trim().slice(0, 120)
+    : `playbook ${data.playbook.name}`;
+  return `Maestro: ${what} (#${data.issueNumber})`;
+}
+
+function agentBinOverride(agent: string, env: NodeJS.ProcessEnv): { agentBin?: string } {
+  const bin = env[`MAESTRO_${agent.toUpperCase().replace(/-/g, "_")}_BIN`];
+  return bin ? { agentBin: bin } : {};
+}
+
+function minutes(m: number): number {
+  return Math.round(m * 60_000);
+}
+
+export type { Installation };

@@ -1,0 +1,79 @@
+// The BullMQ worker of the "maestro-runs" queue.
+//
+// Lock and stall settings: a run holds its job's lock, renewed every lockDuration/2 by the live
+// process. A SIGKILLed worker stops renewing; after lockDuration (30 s) the lock is gone, and the
+// next stalled check of any worker (every stalledInterval, 15 s) moves the job back to waiting, so
+// another worker resumes it from the pushed commits within about 45 s. maxStalledCount 2 lets a run
+// survive two such deaths before BullMQ fails it. Runs are long (minutes): these values only bound
+// how fast a dead worker's run is picked up, not how long a run may take.
+import { Worker, type ConnectionOptions } from "bullmq";
+import type { Redis } from "ioredis";
+import { loadEnvConfig } from "../config/env.js";
+import { createRedis } from "../queue/connection.js";
+import { DEFAULT_PREFIX, QUEUE_NAME } from "../queue/names.js";
+import type { WorkerDeps } from "./deps.js";
+import { createRunProcessor, type RunJobResult } from "./processor.js";
+
+export const DEFAULT_LOCK_DURATION_MS = 30_000;
+export const DEFAULT_STALLED_INTERVAL_MS = 15_000;
+export const DEFAULT_MAX_STALLED_COUNT = 2;
+/** On close, runs in progress get this long to finish before the process lets go of them. */
+export const DEFAULT_CLOSE_GRACE_MS = 60_000;
+
+export interface StartWorkerOptions {
+  env: NodeJS.ProcessEnv;
+  /** A Redis connection (maxRetriesPerRequest: null); default: one to REDIS_URL. */
+  connection?: Redis;
+  /** Everything but the store may be given; store defaults to the connection + prefix. */
+  deps: Omit<WorkerDeps, "store"> & { store?: WorkerDeps["store"] };
+  prefix?: string;
+  concurrency?: number;
+  lockDurationMs?: number;
+  stalledIntervalMs?: number;
+  maxStalledCount?: number;
+  closeGraceMs?: number;
+}
+
+export interface RunningWorker {
+  worker: Worker<unknown, RunJobResult>;
+  /** Stops taking jobs, waits up to the grace for running ones, then closes connections. */
+  close(): Promise<void>;
+}
+
+export async function startWorker(opts: StartWorkerOptions): Promise<RunningWorker> {
+  const cfg = loadEnvConfig(opts.env);
+  const prefix = opts.prefix ?? (opts.env.MAESTRO_REDIS_PREFIX?.trim() || DEFAULT_PREFIX);
+  const ownConnection = !opts.connection;
+  const connection = opts.connection ?? createRedis(cfg.redisUrl, { forWorker: true });
+  if (ownConnection) connection.on("error", () => undefined);
+  const store = opts.deps.store ?? { redis: connection, prefix };
+  const processor = createRunProcessor({ ...opts.deps, store });
+  const lockDuration = opts.lockDurationMs ?? DEFAULT_LOCK_DURATION_MS;
+  const worker = new Worker<unknown, RunJobResult>(QUEUE_NAME, processor, {
+    // BullMQ duplicates this connection for its blocking client.
+    connection: connection as unknown as ConnectionOptions,
+    prefix,
+    concurrency: opts.concurrency ?? cfg.concurrency,
+    lockDuration,
+    stalledInterval: opts.stalledIntervalMs ?? DEFAULT_STALLED_INTERVAL_MS,
+    maxStalledCount: opts.maxStalledCount ?? DEFAULT_MAX_STALLED_COUNT,
+    autorun: true,
+  });
+  worker.on("error", (err) => opts.deps.log?.error({ err: String(err) }, "worker error"));
+
+  let closing: Promise<void> | null = null;
+  const close = () =>
+    (closing ??= (async () => {
+      const grace = opts.closeGraceMs ?? DEFAULT_CLOSE_GRACE_MS;
+      let timer: NodeJS.Timeout | undefined;
+      const graceful = worker.close();
+      const timedOut = new Promise<"timeout">((r) => (timer = setTimeout(() => r("timeout"), grace)));
+      const outcome = await Promise.race([graceful.then(() => "closed" as const), timedOut]);
+      clearTimeout(timer);
+      // Past the grace, let go: the job's lock expires and another worker resumes it as stalled.
+      if (outcome === "timeout") await worker.close(true).catch(() => undefined);
+      await processor.close().catch(() => undefined);
+      if (ownConnection) await connection.quit().catch(() => connection.disconnect());
+    })());
+  return { worker, close };
+}

@@ -1,0 +1,283 @@
+// The worker end to end: real Redis (unique prefix), real git (a local bare repo plays GitHub's git
+// remote), the real `command` agent in child processes, GitHub's API stood in by nock with every
+// request checked against @octokit/openapi.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "@jest/globals";
+import fs from "node:fs";
+import path from "node:path";
+import { enqueueRun, type RunQueue } from "../../../src/queue/enqueue.js";
+import type { RunJobData } from "../../../src/queue/job-schema.js";
+import { createRunQueue } from "../../../src/queue/run-queue.js";
+import { requestCancel } from "../../../src/queue/cancel.js";
+import { getRun } from "../../../src/queue/runs-index.js";
+import { spentToday, activeRunCount } from "../../../src/queue/budget.js";
+import { keys } from "../../../src/queue/keys.js";
+import { startWorker, type RunningWorker } from "../../../src/workers/worker.js";
+import { generateAppPrivateKey, testOctokit } from "../../helpers/github-api.js";
+import { testStore } from "../../helpers/redis.js";
+import { mockWorkerGitHub, type WorkerGitHub } from "../../helpers/worker-github.js";
+import {
+  FAKE_TOKEN,
+  OWNER,
+  REPO,
+  jobData,
+  makeWorld,
+  recordQueued,
+  remoteBranches,
+  remoteCommits,
+  workerDeps,
+  type WorkerWorld,
+} from "../../helpers/worker-fixture.js";
+import { statusMarker } from "../../../src/github/status-comment.js";
+
+const store = testStore("worker");
+const privateKey = generateAppPrivateKey();
+let queue: RunQueue;
+let gh: WorkerGitHub;
+let world: WorkerWorld | undefined;
+let running: RunningWorker | undefined;
+let connection: ReturnType<typeof store.redis.duplicate> | undefined;
+
+// Writes a file per task, reports usage, dumps its environment; task `$GATE_TASK` waits for a gate file.
+function agentCommand(opts: { gateTask?: number } = {}): string {
+  const gate =
+    opts.gateTask === undefined
+      ? ""
+      : `if [ "$MAESTRO_TASK_INDEX" = "${opts.gateTask}" ]; then echo $$ > "$HOME/pid-$MAESTRO_TASK_INDEX"; touch "$HOME/started-$MAESTRO_TASK_INDEX"; while [ ! -f "$HOME/gate" ]; do sleep 0.1; done; fi; `;
+  return (
+    `env > "$HOME/agent-env-$MAESTRO_TASK_INDEX.txt"; ${gate}` +
+    `echo "task $MAESTRO_TASK_INDEX" > "task-$MAESTRO_TASK_INDEX.txt"; ` +
+    `echo '{"type":"usage","inputTokens":100,"outputTokens":50,"costUsd":0.25}'`
+  );
+}
+
+beforeAll(() => {
+  queue = createRunQueue(store.redis, store.prefix);
+});
+
+afterEach(async () => {
+  await running?.close();
+  running = undefined;
+  await connection?.quit();
+  connection = undefined;
+  const problems = gh.gh.problems();
+  gh.gh.done();
+  await world?.cleanup();
+  world = undefined;
+  expect(problems).toEqual([]);
+});
+
+afterAll(async () => {
+  await queue.close();
+  await store.close();
+});
+
+async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | undefined | null | false>,
+  ms = 60_000,
+): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function start(w: WorkerWorld): Promise<RunningWorker> {
+  running = await startWorker({
+    env: { MAESTRO_DATA_DIR: w.dataDir, MAESTRO_CONCURRENCY: "2" },
+    connection: (connection = store.redis.duplicate()),
+    prefix: store.prefix,
+    deps: workerDeps(w, store, { privateKey, Octokit: testOctokit() }),
+    closeGraceMs: 10_000,
+  });
+  return running;
+}
+
+async function enqueue(data: RunJobData): Promise<void> {
+  await recordQueued(store, data);
+  await enqueueRun(queue, data, { deliveryId: `d-${data.runId}` });
+}
+
+function queuedComment(runId: string, issueNumber = 7): number {
+  const id = 500 + gh.gh.state.comments.length;
+  gh.gh.state.comments.push({
+    id,
+    issueNumber,
+    body: `${statusMarker(runId)}\nqueued`,
+    user: "maestro-test[bot]",
+  });
+  return id;
+}
+
+const finalStates = new Set(["succeeded", "failed", "cancelled", "budget_exceeded", "timeout"]);
+const finished = (runId: string) =>
+  waitFor(`run ${runId} to finish`, async () => {
+    const r = await getRun(store, runId);
+    return r && finalStates.has(r.state) ? r : null;
+  });
+
+describe("worker", () => {
+  it("turns a 3-task job into 3 pushed commits, one draft PR and one status comment edited in place", async () => {
+    gh = mockWorkerGitHub({ owner: OWNER, repo: REPO });
+    world = await makeWorld(agentCommand());
+    const runId = "rworker3tasks01";
+    const commentId = queuedComment(runId);
+    const data = jobData(runId, { statusCommentId: commentId });
+    const spentBefore = await spentToday(store, data.repo);
+    await start(world);
+    await enqueue(data);
+    const run = await finished(runId);
+
+    expect(run.state).toBe("succeeded");
+    const branch = "maestro/7-three-rworker3";
+    expect(await remoteBranches(world.remoteDir)).toEqual(expect.arrayContaining(["main", branch]));
+    const commits = await remoteCommits(world.remoteDir, branch);
+    expect(commits.map((c) => c.task)).toEqual(["0", "1", "2"]);
+    expect(commits.every((c) => c.run === runId)).toBe(true);
+    expect(commits[0]!.author).toBe("maestro-test[bot] <99+maestro-test[bot]@users.noreply.github.com>");
+    expect(commits[0]!.body).toContain("Co-authored-by: octocat <4242+octocat@users.noreply.github.com>");
+
+    expect(gh.pulls).toHaveLength(1);
+    const pr = gh.pulls[0]!;
+    expect(pr).toMatchObject({ head: branch, base: "main", draft: true, state: "open" });
+    expect(pr.body).toContain("3/3 tasks done");
+    expect(pr.body).toContain("Create file two");
+    expect(run.prUrl).toBe(`https://github.com/${OWNER}/${REPO}/pull/1`);
+
+    // One comment, the handler's, edited from queued to finished; it links the PR.
+    const comments = gh.gh.commentsOn(7);
+    expect(comments).toHaveLength(1);
+    expect(comments[0]!.id).toBe(commentId);
+    expect(comments[0]!.body).toContain("succeeded");
+    expect(comments[0]!.body).toContain(run.prUrl!);
+    expect(gh.gh.calls()).not.toContain("POST /repos/{owner}/{repo}/issues/{issue_number}/comments");
+    const edits = gh.gh
+      .calls()
+      .filter((c) => c === "PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}");
+    expect(edits.length).toBeGreaterThanOrEqual(2);
+
+    expect((await spentToday(store, data.repo)) - spentBefore).toBeCloseTo(0.75, 6);
+    expect(await activeRunCount(store, data.repo, 3600_000)).toBe(0);
+    const job = await queue.getJob(runId);
+    expect(job?.returnvalue).toMatchObject({
+      status: "succeeded",
+      tasksDone: 3,
+      tasksTotal: 3,
+      prUrl: run.prUrl,
+    });
+    expect(gh.labelsRemoved).toEqual([]);
+  });
+
+  it("cancel mid-run: the agent is stopped, what was committed is pushed, the run and its comment say cancelled", async () => {
+    gh = mockWorkerGitHub({ owner: OWNER, repo: REPO });
+    world = await makeWorld(agentCommand({ gateTask: 1 }));
+    const runId = "rworkercancel01";
+    const data = jobData(runId, {
+      statusCommentId: queuedComment(runId),
+      trigger: { kind: "label", actor: "octocat" },
+    });
+    const spentBefore = await spentToday(store, data.repo);
+    await start(world);
+    await enqueue(data);
+    const started = path.join(world.tmp, "started-1");
+    await waitFor("task 2 to start", async () => fs.existsSync(started));
+    const pid = Number(fs.readFileSync(path.join(world.tmp, "pid-1"), "utf8"));
+    await requestCancel(store, runId, { queue });
+    const run = await finished(runId);
+
+    expect(run.state).toBe("cancelled");
+    expect(() => process.kill(pid, 0)).toThrow();
+    const branch = "maestro/7-three-rworkerc";
+    expect((await remoteCommits(world.remoteDir, branch)).map((c) => c.task)).toEqual(["0"]);
+    const [comment] = gh.gh.commentsOn(7);
+    expect(comment!.body).toContain("cancelled");
+    expect(comment!.body).toContain(`/maestro retry ${runId}`);
+    expect(gh.pulls).toHaveLength(1);
+    // A label-triggered run gives the label back, so adding it again re-runs.
+    expect(gh.labelsRemoved).toEqual(["#7:maestro:three"]);
+    expect((await spentToday(store, data.repo)) - spentBefore).toBeCloseTo(0.25, 6);
+  });
+
+  it("cancel before start: nothing runs, the comment says so", async () => {
+    gh = mockWorkerGitHub({ owner: OWNER, repo: REPO });
+    world = await makeWorld(agentCommand());
+    const runId = "rworkercancel02";
+    const data = jobData(runId, { statusCommentId: queuedComment(runId) });
+    await enqueue(data);
+    // Requested while queued, but the job stays (as if a worker had already locked it).
+    await store.redis.set(keys.cancel(store.prefix, runId), "1");
+    await start(world);
+    const run = await finished(runId);
+    expect(run.state).toBe("cancelled");
+    expect(await remoteBranches(world.remoteDir)).toEqual(["main"]);
+    expect(gh.gh.commentsOn(7)[0]!.body).toContain("Cancelled before it started");
+    expect(fs.existsSync(path.join(world.tmp, "agent-env-0.txt"))).toBe(false);
+    expect(gh.pulls).toHaveLength(0);
+  });
+
+  it("a 502 on PR creation (after GitHub stored it) gives one PR, not two", async () => {
+    gh = mockWorkerGitHub({
+      owner: OWNER,
+      repo: REPO,
+      state: {
+        failures: [{ route: "POST /repos/{owner}/{repo}/pulls", status: 502, times: 1, after: true }],
+      },
+    });
+    world = await makeWorld(agentCommand());
+    const runId = "rworker502pr001";
+    await start(world);
+    await enqueue(jobData(runId, { statusCommentId: queuedComment(runId) }));
+    const run = await finished(runId);
+    expect(run.state).toBe("succeeded");
+    expect(gh.pulls).toHaveLength(1);
+    expect(gh.gh.calls().filter((c) => c === "POST /repos/{owner}/{repo}/pulls")).toHaveLength(1);
+    expect(run.prUrl).toBe(`https://github.com/${OWNER}/${REPO}/pull/1`);
+    expect(gh.gh.commentsOn(7)).toHaveLength(1);
+  });
+
+  it("token audit: the installation token is nowhere in the mirror's config, the run log, the job data or the agent's env", async () => {
+    gh = mockWorkerGitHub({ owner: OWNER, repo: REPO });
+    world = await makeWorld(agentCommand());
+    const runId = "rworkertoken01";
+    await start(world);
+    await enqueue(jobData(runId, { statusCommentId: queuedComment(runId) }));
+    expect((await finished(runId)).state).toBe("succeeded");
+    // The worker did ask GitHub for a token (so there was one to leak).
+    expect(
+      gh.gh.requests.some((r) => r.route === "POST /app/installations/{installation_id}/access_tokens"),
+    ).toBe(true);
+
+    const sightings: string[] = [];
+    const basic = Buffer.from(`x-access-token:${FAKE_TOKEN}`).toString("base64");
+    const check = (where: string, text: string) => {
+      if (text.includes(FAKE_TOKEN) || text.includes(basic)) sightings.push(where);
+    };
+    const walk = (dir: string) => {
+      for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+        const p = path.join(dir, e.name);
+        if (e.isDirectory()) walk(p);
+        else if (
+          e.isFile() &&
+          (e.name === "config" || e.name.endsWith(".jsonl") || e.name.startsWith("agent-env"))
+        )
+          check(p, fs.readFileSync(p, "utf8"));
+      }
+    };
+    walk(world.tmp);
+    const mirrorConfig = path.join(world.dataDir, "mirrors", OWNER, `${REPO}.git`, "config");
+    expect(fs.existsSync(mirrorConfig)).toBe(true);
+    const logFile = path.join(world.dataDir, "runs", `${runId}.jsonl`);
+    expect(fs.readFileSync(logFile, "utf8")).toContain('"type":"run.finished"');
+    const envDumps = fs.readdirSync(world.tmp).filter((f) => f.startsWith("agent-env"));
+    expect(envDumps).toHaveLength(3);
+    const job = await queue.getJob(runId);
+    check("job data", JSON.stringify(job?.data));
+    check("job return value", JSON.stringify(job?.returnvalue));
+    const hash = await store.redis.hgetall(keys.run(store.prefix, runId));
+    check("run record", JSON.stringify(hash));
+    expect(sightings).toEqual([]);
+  });
+});
