@@ -73,6 +73,19 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
       exitCode = await serveCommand(io, flags.port);
     });
 
+  program
+    .command("worker")
+    .description(
+      "queue worker only: runs queued playbooks and opens draft PRs (scale out: run more against one Redis)",
+    )
+    .action(async () => {
+      const { runWorkerCommand } = await import("./worker.js");
+      exitCode = await runWorkerCommand(io.env, {
+        ...(io.signal ? { signal: io.signal } : {}),
+        stderr: io.stderr,
+      });
+    });
+
   try {
     await program.parseAsync(argv, { from: "user" });
     return exitCode;
@@ -129,10 +142,12 @@ async function serveCommand(io: CliIO, portFlag?: string): Promise<number> {
     throw new CliError(err instanceof Error ? err.message : String(err));
   }
   io.stdout.write(`maestro: serving on ${server.url}\n`);
-  await new Promise<void>((resolve) => {
-    if (!io.signal || io.signal.aborted) return resolve();
-    io.signal.addEventListener("abort", () => resolve(), { once: true });
+  // DESIGN §9: serve = webhook server + worker in one process; both stop on the same signal.
+  const { runWorkerCommand } = await import("./worker.js");
+  const workerExit = await runWorkerCommand(io.env, {
+    ...(io.signal ? { signal: io.signal } : {}),
+    stderr: io.stderr,
   });
   await server.close();
-  return EXIT.OK;
+  return workerExit;
 }

@@ -2,6 +2,7 @@
 import { describe, expect, it } from "@jest/globals";
 import { execFile, spawn } from "node:child_process";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
+import os from "node:os";
 import path from "node:path";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
@@ -34,6 +35,8 @@ describe("maestro serve (CLI)", () => {
         WEBHOOK_SECRET: "test-secret",
         REDIS_URL: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
         MAESTRO_REDIS_PREFIX: `mtest-serve-${randomBytes(4).toString("hex")}`,
+        MAESTRO_APP_SLUG: "maestro-test",
+        MAESTRO_DATA_DIR: path.join(os.tmpdir(), `maestro-serve-${randomBytes(4).toString("hex")}`),
       }),
       stdio: ["ignore", "pipe", "pipe"],
     });
