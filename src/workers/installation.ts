@@ -28,13 +28,20 @@ export function createAppAuth(opts: AppAuthOptions): {
     probot,
     async installation(installationId: number): Promise<Installation> {
       const octokit = (await probot.auth(installationId)) as Octokit;
+      let cached: { token: string; expiresAt: number } | null = null;
       return {
         octokit,
-        // Octokit's auth caches the installation token and mints a new one before it expires.
+        // Minted as the app through the configured API base URL (Octokit's own auth({type:
+        // "installation"}) ignores a GHE baseUrl), kept until 5 minutes before it expires.
         async token() {
-          const auth = (await octokit.auth({ type: "installation" })) as { token?: string };
-          if (!auth.token) throw new Error("GitHub did not return an installation token.");
-          return auth.token;
+          if (cached && cached.expiresAt - Date.now() > 5 * 60_000) return cached.token;
+          const appOctokit = (await probot.auth()) as Octokit;
+          const { data } = await appOctokit.rest.apps.createInstallationAccessToken({
+            installation_id: installationId,
+          });
+          if (!data.token) throw new Error("GitHub did not return an installation token.");
+          cached = { token: data.token, expiresAt: Date.parse(data.expires_at) || Date.now() + 3600_000 };
+          return data.token;
         },
       };
     },
