@@ -1,0 +1,97 @@
+import { describe, expect, it } from "@jest/globals";
+import {
+  duration,
+  renderFinishedComment,
+  renderPullRequestBody,
+  renderRunningComment,
+  renderTaskTable,
+  usd,
+} from "../../../src/github/run-summary.js";
+import { statusMarker } from "../../../src/github/status-comment.js";
+
+const base = {
+  runId: "rabc123",
+  playbook: "lint",
+  status: "succeeded",
+  branch: "maestro/1-lint-rabc123",
+  tasks: [
+    {
+      index: 0,
+      text: "Fix | the\nlinter",
+      status: "done",
+      costUsd: 0.5,
+      durationMs: 61_000,
+      sha: "a".repeat(40),
+    },
+    { index: 1, text: "Second", status: "failed", error: "verify failed: npm test exited 1" },
+    { index: 2, text: "Third" },
+  ],
+  tasksDone: 1,
+  tasksTotal: 3,
+  costUsd: 0.5,
+  tokens: { input: 10, output: 5, cacheRead: 0, cacheWrite: 0 },
+  durationMs: 65_000,
+};
+
+describe("run summary", () => {
+  it("renders one table row per task; pipes and newlines in task text cannot break the table", () => {
+    const rows = renderTaskTable(base.tasks).split("\n");
+    expect(rows).toHaveLength(5);
+    expect(rows[2]).toContain("Fix \\| the linter");
+    expect(rows[2]).toContain("`aaaaaaa`");
+    expect(rows[3]).toContain("failed: verify failed");
+    expect(rows[4]).toContain("pending");
+    for (const r of rows) expect(r.split(/(?<!\\)\|/).length).toBe(8);
+  });
+
+  it("final comment: marker, status, totals, PR link; a retry hint only when not succeeded", () => {
+    const ok = renderFinishedComment({
+      ...base,
+      prUrl: "https://github.com/o/r/pull/3",
+      logUrl: "https://m.example/maestro/runs/rabc123.jsonl",
+    });
+    expect(ok.startsWith(statusMarker("rabc123"))).toBe(true);
+    expect(ok).toContain("succeeded");
+    expect(ok).toContain("1/3 tasks done, cost $0.50");
+    expect(ok).toContain("https://github.com/o/r/pull/3");
+    expect(ok).toContain("Run log: https://m.example/maestro/runs/rabc123.jsonl");
+    expect(ok).not.toContain("/maestro retry");
+    const cancelled = renderFinishedComment({ ...base, status: "cancelled", tasksDone: 0 });
+    expect(cancelled).toContain("cancelled");
+    expect(cancelled).toContain("/maestro retry rabc123");
+    expect(cancelled).toContain("no pull request was opened");
+  });
+
+  it("running comment shows the task in progress and the cost so far", () => {
+    const text = renderRunningComment({
+      runId: "rabc123",
+      playbook: "lint",
+      branch: base.branch,
+      tasks: [base.tasks[0]!, { index: 1, text: "Second" }, { index: 2, text: "Third" }],
+      current: 1,
+      tasksTotal: 3,
+      costUsd: 0.75,
+    });
+    expect(text).toContain("running");
+    expect(text).toContain("task 2/3");
+    expect(text).toContain("$0.75");
+  });
+
+  it("PR body names the issue, the requester, the totals and says Maestro never merges", () => {
+    const body = renderPullRequestBody({ ...base, issueNumber: 12, isPullRequest: false, actor: "octocat" });
+    expect(body).toContain("for #12");
+    expect(body).toContain("@octocat");
+    expect(body).toContain("never merges");
+    expect(body).toContain("tokens 10 in / 5 out");
+  });
+
+  it("formats money and durations", () => {
+    expect(usd(0)).toBe("$0.00");
+    expect(usd(0.004)).toBe("$0.0040");
+    expect(usd(12.345)).toBe("$12.35");
+    expect(duration(undefined)).toBe("–");
+    expect(duration(59_400)).toBe("59s");
+    expect(duration(125_000)).toBe("2m 5s");
+    expect(duration(3_725_000)).toBe("1h 2m");
+  });
+});
