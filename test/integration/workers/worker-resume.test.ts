@@ -173,6 +173,55 @@ describe("worker retries", () => {
   });
 });
 
+describe("follow-ups on a Maestro PR", () => {
+  it("`/maestro fix` runs on the PR's branch: its task 0 is not mistaken for the first run's task 0", async () => {
+    gh = mockWorkerGitHub({ owner: OWNER, repo: REPO });
+    world = await makeWorld(WRITE);
+    await start(world);
+    const first = jobData("rworkerpr00001", { statusCommentId: comment("rworkerpr00001") });
+    const job1 = await add(first, 1);
+    expect(((await job1.waitUntilFinished(events, 60_000)) as { status: string }).status).toBe("succeeded");
+    const branch = "maestro/7-three-rworkerp";
+    expect(gh.pulls).toHaveLength(1);
+
+    const fix = jobData("rworkerfix0001", {
+      issueNumber: 1,
+      isPullRequest: true,
+      prNumber: 1,
+      headRef: branch,
+      baseRef: "main",
+      playbook: {
+        name: "fix",
+        origin: "issue",
+        source: "# Fix requested on pull request #1\n\n- [ ] Rename the files\n",
+      },
+      statusCommentId: undefined,
+    });
+    const job2 = await add(fix, 1);
+    const r2 = (await job2.waitUntilFinished(events, 60_000)) as {
+      status: string;
+      branch: string;
+      prUrl: string;
+    };
+    expect(r2).toMatchObject({
+      status: "succeeded",
+      branch,
+      prUrl: `https://github.com/${OWNER}/${REPO}/pull/1`,
+    });
+    const commits = await remoteCommits(world.remoteDir, branch);
+    expect(commits.map((c) => `${c.run}:${c.task}`)).toEqual([
+      `${first.runId}:0`,
+      `${first.runId}:1`,
+      `${first.runId}:2`,
+      `${fix.runId}:0`,
+    ]);
+    // Still one PR; the follow-up's status comment went to the PR conversation.
+    expect(gh.pulls).toHaveLength(1);
+    expect(gh.gh.commentsOn(1)).toHaveLength(1);
+    expect(gh.gh.commentsOn(1)[0]!.body).toContain("succeeded");
+  });
+});
+
 describe("run processor", () => {
   it("refuses invalid job data without retrying, and without touching GitHub", async () => {
     gh = mockWorkerGitHub({ owner: OWNER, repo: REPO });
