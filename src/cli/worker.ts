@@ -42,7 +42,7 @@ export async function runWorkerCommand(
   try {
     identity = slug
       ? botIdentity(slug, Number.isInteger(botId) ? botId : undefined)
-      : await lookupBotIdentity(auth.probot);
+      : await lookupBotIdentity(auth.probot, baseUrl);
   } catch (err) {
     stderr.write(
       `maestro worker: cannot look up the app on GitHub (${(err as Error).message}). Check APP_ID/PRIVATE_KEY and the network, or set MAESTRO_APP_SLUG.\n`,

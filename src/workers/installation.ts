@@ -57,15 +57,24 @@ export function botIdentity(slug: string, botUserId?: number): GitIdentity {
   };
 }
 
-/** Looks up the app's slug (as the app) and its bot user's id. */
-export async function lookupBotIdentity(probot: Probot): Promise<GitIdentity> {
+/**
+ * Looks up the app's slug (as the app) and its bot user's id. The user lookup goes without
+ * credentials: an app's JWT may only call /app routes, and there is no installation yet.
+ */
+export async function lookupBotIdentity(
+  probot: Probot,
+  baseUrl = "https://api.github.com",
+): Promise<GitIdentity> {
   const appOctokit = (await probot.auth()) as Octokit;
   const { data: app } = await appOctokit.rest.apps.getAuthenticated();
   const slug = app?.slug;
   if (!slug) throw new Error("GitHub did not return the app's slug (GET /app).");
   try {
-    const { data: user } = await appOctokit.rest.users.getByUsername({ username: `${slug}[bot]` });
-    return botIdentity(slug, user.id);
+    const res = await fetch(`${baseUrl.replace(/\/+$/, "")}/users/${encodeURIComponent(`${slug}[bot]`)}`, {
+      headers: { accept: "application/vnd.github+json", "user-agent": "maestro-for-github" },
+    });
+    const user = (await res.json()) as { id?: unknown };
+    return botIdentity(slug, res.ok && typeof user.id === "number" ? user.id : undefined);
   } catch {
     return botIdentity(slug);
   }

@@ -34,6 +34,7 @@ const MINE = new Set([
   "PATCH /repos/{owner}/{repo}/pulls/{pull_number}",
   "DELETE /repos/{owner}/{repo}/issues/{issue_number}/labels/{name}",
   "GET /users/{username}",
+  "GET /app",
 ]);
 
 function routeOf(method: string, uri: string): string | null {
@@ -153,6 +154,9 @@ export function mockWorkerGitHub(opts: {
         case "DELETE /repos/{owner}/{repo}/issues/{issue_number}/labels/{name}":
           out.labelsRemoved.push(`#${p.issue_number}:${p.name}`);
           result = [200, []];
+          break;
+        case "GET /app":
+          result = [200, { id: 1, slug: "maestro-test", name: "Maestro test", owner: null }];
           break;
         case "GET /users/{username}":
           result = [200, { login: p.username, id: 4242, name: null, type: "User" }];
