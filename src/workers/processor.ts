@@ -46,6 +46,14 @@ export interface RunJobResult {
 
 export interface RunProcessor {
   (job: Job, token?: string, signal?: AbortSignal): Promise<RunJobResult>;
+  /**
+   * For a worker going away past its grace: stops the agents of the runs in progress and parks
+   * those runs (their jobs never settle here, so their locks lapse and another worker resumes them
+   * from the pushed commits). Resolves once every run has parked or ended, or after waitMs.
+   */
+  shutdown(waitMs?: number): Promise<void>;
+  /** Waits up to waitMs for the runs in progress to end; true when none is left. */
+  drain(waitMs: number): Promise<boolean>;
   /** Ends the shared cancel subscription. */
   close(): Promise<void>;
 }
@@ -53,21 +61,62 @@ export interface RunProcessor {
 /** A failure that is the run's own (bad config, bad playbook): reported, not retried. */
 class RunRefused extends Error {}
 
+/** Thrown inside processRun when the worker shuts down: the run is handed over, not ended. */
+class HandOver extends Error {}
+
 export function createRunProcessor(deps: WorkerDeps): RunProcessor {
   const cancels = new CancelRegistry(deps.store);
+  const shutdown = new AbortController();
+  const active = new Set<Promise<unknown>>();
   const processor = (async (job: Job, _token?: string, signal?: AbortSignal) => {
     const parsed = parseRunJob(job.data);
     if (!parsed.ok) throw new UnrecoverableError(parsed.error);
     const data = parsed.data;
+    if (shutdown.signal.aborted) return park();
     const cancelSignal = await cancels.watch(data.runId);
+    const run = processRun(
+      deps,
+      job,
+      data,
+      AbortSignal.any([cancelSignal, shutdown.signal, ...(signal ? [signal] : [])]),
+      () => shutdown.signal.aborted,
+    );
+    active.add(run);
     try {
-      return await processRun(deps, job, data, AbortSignal.any([cancelSignal, ...(signal ? [signal] : [])]));
+      return await run;
+    } catch (err) {
+      if (err instanceof HandOver) return park();
+      throw err;
     } finally {
+      active.delete(run);
       cancels.forget(data.runId);
     }
   }) as RunProcessor;
+  processor.shutdown = async (waitMs = 15_000) => {
+    shutdown.abort(new Error("worker shutting down"));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled([...active]),
+      new Promise((r) => (timer = setTimeout(r, waitMs))),
+    ]);
+    clearTimeout(timer);
+  };
+  processor.drain = async (waitMs) => {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([
+      Promise.allSettled([...active]).then(() => false),
+      new Promise<boolean>((r) => (timer = setTimeout(() => r(true), waitMs))),
+    ]);
+    clearTimeout(timer);
+    return !timedOut && active.size === 0;
+  };
   processor.close = () => cancels.close();
   return processor;
+}
+
+/** Never settles: the job keeps its place as active until its lock lapses, then it is resumed elsewhere. */
+function park(): Promise<never> {
+  return new Promise<never>(() => undefined);
 }
 
 async function processRun(
@@ -75,6 +124,7 @@ async function processRun(
   job: Job,
   data: RunJobData,
   signal: AbortSignal,
+  shuttingDown: () => boolean,
 ): Promise<RunJobResult> {
   const log = deps.log ?? silentLog;
   const { store } = deps;
@@ -100,6 +150,7 @@ async function processRun(
     return { runId: data.runId, status: state, tasksDone: 0, tasksTotal: 0, costUsd: 0, error: message };
   };
 
+  if (shuttingDown()) throw new HandOver();
   if (signal.aborted) return finishWithout("cancelled", "Cancelled before it started; nothing was changed.");
   await setRunState(store, data.runId, "running");
 
@@ -159,6 +210,8 @@ async function processRun(
     let current: number | undefined;
     const status = new StatusUpdater(inst.octokit, target, deps.statusEditIntervalMs ?? 2000, log);
     const showProgress = () =>
+      // A run being handed over shows no stop: the next worker continues the table.
+      shuttingDown() ||
       status.progress(
         renderRunningComment({
           runId: data.runId,
@@ -280,6 +333,8 @@ async function processRun(
     }
     // The spend happened whatever comes next; a retry only adds what it spends itself.
     if (result.costUsd > 0) await addCost(store, repoRef, result.costUsd);
+    // Stopped because this worker is going away: not the run's end; another worker continues it.
+    if (shuttingDown()) throw new HandOver();
     // A failed push is the network's fault, not the run's: retry (resuming from what was pushed).
     if (pushError) throw pushError;
 
@@ -346,6 +401,7 @@ async function processRun(
       ...(summary.error ? { error: summary.error } : {}),
     };
   } catch (err) {
+    if (err instanceof HandOver || shuttingDown()) throw new HandOver();
     const message = redact(err instanceof Error ? err.message : String(err));
     if (err instanceof RunRefused) return finishWithout("failed", message);
     const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);

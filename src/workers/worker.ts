@@ -17,7 +17,10 @@ import { createRunProcessor, type RunJobResult } from "./processor.js";
 export const DEFAULT_LOCK_DURATION_MS = 30_000;
 export const DEFAULT_STALLED_INTERVAL_MS = 15_000;
 export const DEFAULT_MAX_STALLED_COUNT = 2;
-/** On close, runs in progress get this long to finish before the process lets go of them. */
+/**
+ * On close, runs in progress get this long to finish; then their agents are stopped and the runs
+ * are handed over (resumed by another worker once their locks lapse).
+ */
 export const DEFAULT_CLOSE_GRACE_MS = 60_000;
 
 export interface StartWorkerOptions {
@@ -65,13 +68,16 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
   const close = () =>
     (closing ??= (async () => {
       const grace = opts.closeGraceMs ?? DEFAULT_CLOSE_GRACE_MS;
-      let timer: NodeJS.Timeout | undefined;
-      const graceful = worker.close();
-      const timedOut = new Promise<"timeout">((r) => (timer = setTimeout(() => r("timeout"), grace)));
-      const outcome = await Promise.race([graceful.then(() => "closed" as const), timedOut]);
-      clearTimeout(timer);
-      // Past the grace, let go: the job's lock expires and another worker resumes it as stalled.
-      if (outcome === "timeout") await worker.close(true).catch(() => undefined);
+      // Take no new jobs, give the running ones the grace to finish.
+      await worker.pause(true).catch(() => undefined);
+      if (await processor.drain(grace)) {
+        await worker.close();
+      } else {
+        // Past the grace, stop the agents and let go: the runs park, their locks lapse, and another
+        // worker resumes them as stalled jobs from the pushed commits.
+        await processor.shutdown();
+        await worker.close(true).catch(() => undefined);
+      }
       await processor.close().catch(() => undefined);
       if (ownConnection) await connection.quit().catch(() => connection.disconnect());
     })());

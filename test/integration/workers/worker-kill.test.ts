@@ -32,17 +32,28 @@ let gh: WorkerGitHub | undefined;
 let world: WorkerWorld | undefined;
 let child: ChildProcess | undefined;
 let second: RunningWorker | undefined;
+let first: RunningWorker | undefined;
+let firstConnection: ReturnType<typeof store.redis.duplicate> | undefined;
 let connection: ReturnType<typeof store.redis.duplicate> | undefined;
 let proxy: Awaited<ReturnType<typeof startApiProxy>> | undefined;
 
 afterEach(async () => {
   if (child && child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
   await second?.close();
+  second = undefined;
   await connection?.quit();
+  connection = undefined;
+  await first?.close();
+  first = undefined;
+  await firstConnection?.quit();
+  firstConnection = undefined;
   await proxy?.close();
+  proxy = undefined;
   const problems = gh?.gh.problems() ?? [];
   gh?.gh.done();
   await world?.cleanup();
+  world = undefined;
+  gh = undefined;
   expect(problems).toEqual([]);
 });
 
@@ -168,5 +179,68 @@ describe("worker killed mid-task", () => {
       .map((l) => JSON.parse(l) as { seq: number; type: string });
     expect(log.map((e) => e.seq)).toEqual(log.map((_, i) => i));
     expect(log.filter((e) => e.type === "run.started")).toHaveLength(2);
+  }, 150_000);
+  it("a worker closed past its grace stops its agent and hands the run over instead of ending it", async () => {
+    gh = mockWorkerGitHub({ owner: OWNER, repo: REPO });
+    world = await makeWorld(
+      `if [ "$MAESTRO_TASK_INDEX" = "1" ] && [ ! -f "$HOME/gate" ]; then echo $$ > "$HOME/pid-1"; touch "$HOME/started-1"; while [ ! -f "$HOME/gate" ]; do sleep 0.1; done; fi; ` +
+        `echo "task $MAESTRO_TASK_INDEX" > "task-$MAESTRO_TASK_INDEX.txt"`,
+    );
+    const w = world;
+    const runId = "rworkergrace001";
+    gh.gh.state.comments.push({
+      id: 901,
+      issueNumber: 7,
+      body: `${statusMarker(runId)}\nqueued`,
+      user: "maestro-test[bot]",
+    });
+    const data = jobData(runId, { statusCommentId: 901 });
+    await recordQueued(store, data);
+    await enqueueRun(queue, data, { deliveryId: `d-${runId}` });
+    const deps = workerDeps(w, store, { privateKey, Octokit: testOctokit() });
+    first = await startWorker({
+      env: { MAESTRO_DATA_DIR: w.dataDir, MAESTRO_CONCURRENCY: "1" },
+      connection: (firstConnection = store.redis.duplicate()),
+      prefix: store.prefix,
+      lockDurationMs: 2000,
+      stalledIntervalMs: 500,
+      deps,
+      closeGraceMs: 300,
+    });
+    const branch = "maestro/7-three-rworkerg";
+    await waitFor(
+      "task 2 to start",
+      async () =>
+        fs.existsSync(path.join(w.tmp, "started-1")) &&
+        (await remoteCommits(w.remoteDir, branch).catch(() => [])).length === 1,
+      30_000,
+    );
+    const agentPid = Number(fs.readFileSync(path.join(w.tmp, "pid-1"), "utf8"));
+    await first.close();
+    first = undefined;
+    // The agent's process group is gone, and the run was not ended: no cancelled state or comment.
+    expect(() => process.kill(agentPid, 0)).toThrow();
+    expect((await getRun(store, runId))?.state).toBe("running");
+    expect(gh.gh.commentsOn(7)[0]!.body).not.toMatch(/cancelled|failed/);
+    expect(gh.pulls).toHaveLength(0);
+
+    fs.writeFileSync(path.join(w.tmp, "gate"), "");
+    second = await startWorker({
+      env: { MAESTRO_DATA_DIR: w.dataDir, MAESTRO_CONCURRENCY: "1" },
+      connection: (connection = store.redis.duplicate()),
+      prefix: store.prefix,
+      lockDurationMs: 2000,
+      stalledIntervalMs: 500,
+      deps,
+      closeGraceMs: 10_000,
+    });
+    const run = await waitFor("the run to finish", async () => {
+      const r = await getRun(store, runId);
+      return r && r.state !== "running" && r.state !== "queued" ? r : null;
+    });
+    expect(run.state).toBe("succeeded");
+    expect((await remoteCommits(w.remoteDir, branch)).map((c) => c.task)).toEqual(["0", "1", "2"]);
+    expect(gh.pulls).toHaveLength(1);
+    expect(gh.gh.commentsOn(7)).toHaveLength(1);
   }, 150_000);
 });
