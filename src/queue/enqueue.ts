@@ -42,6 +42,8 @@ export interface EnqueueResult {
  * Adds the run job, with jobId = data.runId (derived from the delivery id: see runIdForDelivery).
  * An existing job with that id is returned untouched with created: false.
  */
+export const RUN_JOB_ATTEMPTS = 3;
+
 export async function enqueueRun(
   queue: RunQueue,
   data: RunJobData,
@@ -57,7 +59,10 @@ export async function enqueueRun(
     // Keep finished jobs around for `status` and `retry`, but not forever.
     removeOnComplete: { age: 7 * 24 * 3600, count: 1000 },
     removeOnFail: { age: 30 * 24 * 3600 },
-    attempts: 1,
+    // Infrastructure errors (GitHub 5xx, git network) throw and are retried; a retried run resumes
+    // from its pushed commits. Run outcomes (failed, cancelled, budget) complete normally: no retry.
+    attempts: RUN_JOB_ATTEMPTS,
+    backoff: { type: "exponential", delay: 5000 },
   });
   return { created: true, jobId, job };
 }

@@ -70,6 +70,8 @@ export function matchRoute(
 
 const ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false });
 (addFormatsModule as unknown as (a: Ajv) => void)(ajv);
+// GitHub's spec uses a custom "repo.nwo" (owner/name) format; accept it rather than warn.
+ajv.addFormat("repo.nwo", /^[^/\s]+\/[^/\s]+$/);
 const validators = new Map<string, ValidateFunction>();
 
 function bodyValidator(route: Route): ValidateFunction | null {

@@ -56,6 +56,9 @@ describe("enqueueRun", () => {
     expect(again.created).toBe(false);
     const stored = await queue.getJob(runId);
     expect(stored?.data.runId).toBe(runId);
+    // Infrastructure failures are retried with backoff; the run resumes from its pushed commits.
+    expect(stored?.opts.attempts).toBe(3);
+    expect(stored?.opts.backoff).toEqual({ type: "exponential", delay: 5000 });
     await stored?.remove();
   });
 
