@@ -28,6 +28,9 @@ export interface CommitResult {
 // Hooks are untrusted code and signing needs keys we don't have: neither ever runs.
 const SAFE = ["-c", "core.hooksPath=/dev/null", "-c", "commit.gpgsign=false"];
 
+/** `[branch (root-commit) <sha>] subject`, the first line `git commit` prints (LC_ALL=C). */
+const COMMIT_SUMMARY = /^\[[^\]\n]*? ([0-9a-f]{40,64})\] /;
+
 const TRAILER_KEY = /^[A-Za-z0-9][A-Za-z0-9-]*$/;
 
 function oneLine(s: string): string {
@@ -83,12 +86,12 @@ export async function commitStaged(
   };
   const message = buildCommitMessage(opts.message, opts.trailers, opts.coAuthors);
   const empty = staged.entries === 0 ? ["--allow-empty"] : [];
-  await runGit([...SAFE, "commit", "--no-verify", "--quiet", ...empty, "--cleanup=whitespace", "-F", "-"], {
-    cwd,
-    env,
-    input: message,
-  });
-  const sha = (await runGit(["rev-parse", "HEAD"], { cwd })).stdout.trim();
+  // core.abbrev=no makes commit's own summary line carry the full sha: no rev-parse process per task.
+  const { stdout } = await runGit(
+    [...SAFE, "-c", "core.abbrev=no", "commit", "--no-verify", ...empty, "--cleanup=whitespace", "-F", "-"],
+    { cwd, env, input: message },
+  );
+  const sha = COMMIT_SUMMARY.exec(stdout)?.[1] ?? (await runGit(["rev-parse", "HEAD"], { cwd })).stdout.trim();
   return { sha, filesChanged: staged.entries, files: staged.files };
 }
 
