@@ -91,7 +91,8 @@ export async function commitStaged(
     [...SAFE, "-c", "core.abbrev=no", "commit", "--no-verify", ...empty, "--cleanup=whitespace", "-F", "-"],
     { cwd, env, input: message },
   );
-  const sha = COMMIT_SUMMARY.exec(stdout)?.[1] ?? (await runGit(["rev-parse", "HEAD"], { cwd })).stdout.trim();
+  const sha =
+    COMMIT_SUMMARY.exec(stdout)?.[1] ?? (await runGit(["rev-parse", "HEAD"], { cwd })).stdout.trim();
   return { sha, filesChanged: staged.entries, files: staged.files };
 }
 
