@@ -3,34 +3,27 @@ import type { Context } from "probot";
 import { parseCommands } from "../commands/parse.js";
 import { routeCommands } from "./command-router.js";
 import type { AppDeps } from "./deps.js";
-import type { Trigger } from "./trigger.js";
+import { triggerBase, type Trigger } from "./trigger.js";
 
 export async function onIssueComment(
   deps: AppDeps,
   context: Context<"issue_comment.created">,
 ): Promise<void> {
-  const { comment, issue, repository, sender, installation } = context.payload;
+  const { comment, issue, installation } = context.payload;
   // Cheap exit first: most comments are not commands, and they must cost nothing (no Redis, no API).
   const commands = parseCommands(comment.body ?? "");
   if (commands.length === 0 || !installation) return;
-  const { owner, repo } = context.repo();
+  const base = triggerBase(context, installation.id);
+  const { owner, repo } = base;
   const t: Trigger = {
-    octokit: context.octokit,
-    log: context.log,
-    owner,
-    repo,
-    repoId: repository.id,
-    installationId: installation.id,
-    deliveryId: context.id,
+    ...base,
     issueNumber: issue.number,
     isPullRequest: Boolean(issue.pull_request),
     issue: { title: issue.title ?? "", body: issue.body ?? "" },
-    sender: { login: sender.login, type: sender.type },
     kind: "comment",
     url: comment.html_url,
     commentId: comment.id,
     reactionTarget: { kind: "comment", owner, repo, commentId: comment.id },
-    loadConfig: () => context.config("maestro.yml"),
   };
   await routeCommands(deps, t, commands);
 }

@@ -3,7 +3,7 @@ import type { Context } from "probot";
 import type { CommandParseResult } from "../commands/types.js";
 import { routeCommands } from "./command-router.js";
 import type { AppDeps } from "./deps.js";
-import type { Trigger } from "./trigger.js";
+import { triggerBase, type Trigger } from "./trigger.js";
 
 export const LABEL_PREFIX = "maestro:";
 
@@ -23,26 +23,19 @@ export function labelCommand(label: string | undefined): CommandParseResult | nu
 }
 
 export async function onIssuesLabeled(deps: AppDeps, context: Context<"issues.labeled">): Promise<void> {
-  const { issue, label, repository, sender, installation } = context.payload;
+  const { issue, label, installation } = context.payload;
   const command = labelCommand(label?.name);
   if (command === null || !installation) return;
-  const { owner, repo } = context.repo();
+  const base = triggerBase(context, installation.id);
+  const { owner, repo } = base;
   const t: Trigger = {
-    octokit: context.octokit,
-    log: context.log,
-    owner,
-    repo,
-    repoId: repository.id,
-    installationId: installation.id,
-    deliveryId: context.id,
+    ...base,
     issueNumber: issue.number,
     isPullRequest: Boolean((issue as { pull_request?: unknown }).pull_request),
     issue: { title: issue.title ?? "", body: issue.body ?? "" },
-    sender: { login: sender.login, type: sender.type },
     kind: "label",
     url: issue.html_url,
     reactionTarget: { kind: "issue", owner, repo, issueNumber: issue.number },
-    loadConfig: () => context.config("maestro.yml"),
   };
   await routeCommands(deps, t, [command]);
 }

@@ -7,7 +7,7 @@ import { pullInfoFrom } from "../github/fork.js";
 import { routeCommands } from "./command-router.js";
 import type { AppDeps } from "./deps.js";
 import { loadRepoConfig } from "./load-config.js";
-import type { Trigger } from "./trigger.js";
+import { triggerBase, type Trigger } from "./trigger.js";
 
 export const ADDRESS_REVIEW_PLAYBOOK = "address-review";
 
@@ -15,29 +15,20 @@ export async function onPullRequestReview(
   deps: AppDeps,
   context: Context<"pull_request_review.submitted">,
 ): Promise<void> {
-  const { review, pull_request: pr, repository, sender, installation } = context.payload;
+  const { review, pull_request: pr, installation } = context.payload;
   if (!installation) return;
   const commands = parseCommands(review.body ?? "");
   const changesRequested = review.state?.toLowerCase() === "changes_requested";
   if (commands.length === 0 && !changesRequested) return;
-  const { owner, repo } = context.repo();
   const t: Trigger = {
-    octokit: context.octokit,
-    log: context.log,
-    owner,
-    repo,
-    repoId: repository.id,
-    installationId: installation.id,
-    deliveryId: context.id,
+    ...triggerBase(context, installation.id),
     issueNumber: pr.number,
     isPullRequest: true,
     issue: { title: pr.title ?? "", body: pr.body ?? "" },
-    sender: { login: sender.login, type: sender.type },
     kind: "review",
     url: review.html_url,
     reactionTarget: { kind: "review" },
     pull: pullInfoFrom(pr as unknown as Parameters<typeof pullInfoFrom>[0]),
-    loadConfig: () => context.config("maestro.yml"),
   };
   if (commands.length > 0) {
     await routeCommands(deps, t, commands);

@@ -1,5 +1,6 @@
 // One triggering event, reduced to what the command router needs: handlers build it from the
 // webhook payload; nothing below this point reads a payload.
+import type { Context } from "probot";
 import type { Octokit } from "../github/octokit.js";
 import type { PullInfo } from "../github/fork.js";
 import type { ReactionTarget } from "../github/reactions.js";
@@ -27,4 +28,27 @@ export interface Trigger {
   pull?: PullInfo;
   /** Probot's context.config("maestro.yml"): the parsed YAML, or null when there is none. */
   loadConfig(): Promise<unknown>;
+}
+
+type TriggerEvent = "issue_comment.created" | "issues.labeled" | "pull_request_review.submitted";
+type TriggerBase = Pick<
+  Trigger,
+  "octokit" | "log" | "owner" | "repo" | "repoId" | "installationId" | "deliveryId" | "sender" | "loadConfig"
+>;
+
+/** The fields every handler fills the same way from Probot's context. */
+export function triggerBase(context: Context<TriggerEvent>, installationId: number): TriggerBase {
+  const { repository, sender } = context.payload;
+  const { owner, repo } = context.repo();
+  return {
+    octokit: context.octokit,
+    log: context.log,
+    owner,
+    repo,
+    repoId: repository.id,
+    installationId,
+    deliveryId: context.id,
+    sender: { login: sender.login, type: sender.type },
+    loadConfig: () => context.config("maestro.yml"),
+  };
 }
