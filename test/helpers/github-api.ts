@@ -164,7 +164,6 @@ function respond(
             issues: "write",
             contents: "write",
             pull_requests: "write",
-            checks: "write",
             metadata: "read",
           },
           repository_selection: "all",

@@ -31,7 +31,6 @@ describe("app.yml", () => {
       issues: "write",
       pull_requests: "write",
       contents: "write",
-      checks: "write",
       metadata: "read",
     });
     const text = readFileSync(new URL("../../../app.yml", import.meta.url), "utf8");
