@@ -136,7 +136,11 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   });
   const app = createApp({ store: { redis, prefix }, queue, metrics, ...(appSlug ? { appSlug } : {}) });
   const webhooks = await createNodeMiddleware(app, { probot, webhooksPath: webhookPath });
-  const routes = createHttpRoutes({ redis, metrics });
+  const routes = createHttpRoutes({
+    redis,
+    metrics,
+    runLogs: { dataDir: cfg.dataDir, ...(cfg.logSigningKey ? { signingKey: cfg.logSigningKey } : {}) },
+  });
 
   const server: Server = createServer((req, res) => {
     void (async () => {

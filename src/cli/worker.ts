@@ -1,5 +1,6 @@
 // `maestro worker`: a queue worker only (scale out by running more of these against one Redis).
 import { loadEnvConfig } from "../config/env.js";
+import { signRunLogUrl } from "../http/run-log-link.js";
 import { botIdentity, createAppAuth, lookupBotIdentity } from "../workers/installation.js";
 import { startWorker, type RunningWorker } from "../workers/worker.js";
 import { githubApiBaseUrl, readAppCredentials } from "./serve.js";
@@ -57,7 +58,13 @@ export async function runWorkerCommand(
       remoteUrl: (owner, repo) => cfg.gitRemoteUrl(owner, repo),
       botIdentity: identity,
       agentEnv: env,
-      ...(cfg.publicUrl ? { publicUrl: cfg.publicUrl } : {}),
+      // Links only when they can be served: a public URL and a key to sign them with.
+      ...(cfg.publicUrl && cfg.logSigningKey
+        ? {
+            runLogUrl: (runId: string) =>
+              signRunLogUrl({ publicUrl: cfg.publicUrl!, runId, key: cfg.logSigningKey! }),
+          }
+        : {}),
       log: {
         info: (o, m) => stderr.write(`${JSON.stringify({ level: "info", msg: m, ...o })}\n`),
         warn: (o, m) => stderr.write(`${JSON.stringify({ level: "warn", msg: m, ...o })}\n`),

@@ -1,8 +1,9 @@
-// Routes served beside Probot's webhook middleware: /healthz, /readyz, /metrics.
+// Routes served beside Probot's webhook middleware: /healthz, /readyz, /metrics, signed run-log links.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Redis } from "ioredis";
 import { liveness, readiness, type HealthCheck } from "./health.js";
 import type { Metrics } from "./metrics.js";
+import { serveRunLog, type RunLogRouteDeps } from "./run-log-route.js";
 
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
 
@@ -10,6 +11,8 @@ export interface HttpRoutesDeps {
   redis: Pick<Redis, "ping" | "status">;
   metrics: Metrics;
   readyTimeoutMs?: number;
+  /** Serves GET /maestro/runs/<runId>.jsonl?exp&sig from the artifact store when given. */
+  runLogs?: RunLogRouteDeps;
 }
 
 /** Resolves true when it answered the request, false to let the next handler (Probot) try. */
@@ -36,7 +39,7 @@ export function createHttpRoutes(deps: HttpRoutesDeps): RouteHandler {
         return true;
       }
       default:
-        return false;
+        return deps.runLogs ? serveRunLog(deps.runLogs, req, res) : false;
     }
   };
 }

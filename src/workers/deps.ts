@@ -28,8 +28,8 @@ export interface WorkerDeps {
   botIdentity: GitIdentity;
   /** The environment the agent's allowlisted env is built from (agent keys etc.). */
   agentEnv: NodeJS.ProcessEnv;
-  /** `MAESTRO_PUBLIC_URL`, for the run-log link. */
-  publicUrl?: string;
+  /** The link to a run's log for the PR body and status comment (signed and expiring); none when unset. */
+  runLogUrl?: (runId: string) => string;
   /** Agent adapter override (tests). */
   adapter?: AgentAdapter;
   /** Minimum pause between two progress edits of the status comment, ms. Default 2000. */

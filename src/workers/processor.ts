@@ -338,7 +338,7 @@ async function processRun(
     // A failed push is the network's fault, not the run's: retry (resuming from what was pushed).
     if (pushError) throw pushError;
 
-    const logUrl = deps.publicUrl ? `${deps.publicUrl}/maestro/runs/${data.runId}.jsonl` : undefined;
+    const logUrl = deps.runLogUrl?.(data.runId);
     const summary: RunSummaryInput = {
       runId: data.runId,
       playbook: data.playbook.name,
