@@ -129,6 +129,22 @@ describe("runPlaybook", () => {
     expect(pidAlive(sleeper)).toBe(false);
   });
 
+  it("the run timeout stops the agent mid-task and ends the run with timeout, keeping earlier commits", async () => {
+    const agent = `if [ "$MAESTRO_TASK_INDEX" = 1 ]; then sleep 60; fi; ${WRITE_TASK_FILE}`;
+    const { result, events } = await runEngine(fx, THREE_TASKS, {
+      agentCommand: agent,
+      limits: { taskTimeoutMs: 60_000, runTimeoutMs: 4000 },
+    });
+    expect(result.status).toBe("timeout");
+    expect(ofType(events, "task.finished").map((e) => [e.index, e.status])).toEqual([
+      [0, "done"],
+      [1, "timeout"],
+    ]);
+    expect(ofType(events, "task.finished")[1]!.error).toMatch(/run timeout/);
+    expect(events.at(-1)).toMatchObject({ type: "run.finished", status: "timeout", tasksDone: 1 });
+    expect((await branchCommits(fx.repo, result.branch)).map((c) => c.task)).toEqual(["0"]);
+  });
+
   it("cancel stops the running agent, keeps the first commit and ends cancelled", async () => {
     const controller = new AbortController();
     const pidFile = path.join(fx.dataDir, "agent.pid");
