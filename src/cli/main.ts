@@ -137,7 +137,7 @@ async function serveCommand(io: CliIO, portFlag?: string): Promise<number> {
   const { startServer } = await import("./serve.js");
   let server: Awaited<ReturnType<typeof startServer>>;
   try {
-    server = await startServer({ env: io.env, ...(port !== undefined ? { port } : {}), withWorker: true });
+    server = await startServer({ env: io.env, ...(port !== undefined ? { port } : {}) });
   } catch (err) {
     throw new CliError(err instanceof Error ? err.message : String(err));
   }

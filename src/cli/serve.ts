@@ -1,5 +1,4 @@
 // `maestro serve`: the Probot webhook server on node:http, with /healthz, /readyz and /metrics beside it.
-// The worker is started by the worker module; `withWorker` is the hook for it (a no-op here).
 import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -20,11 +19,6 @@ export interface StartServerOptions {
   env: NodeJS.ProcessEnv;
   /** Overrides PORT; 0 picks a free port. */
   port?: number;
-  /**
-   * Also run a queue worker in this process (`maestro serve` does). The worker lives in
-   * src/workers; this server only accepts the flag so the CLI can pass it through.
-   */
-  withWorker?: boolean;
 }
 
 export interface RunningServer {

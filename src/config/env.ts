@@ -1,6 +1,6 @@
 // Process environment (DESIGN §10), validated once at start-up. Empty variables count as unset.
-import { isAbsolute, resolve } from "node:path";
 import { z } from "zod";
+import { resolveDataDir } from "../runlog/paths.js";
 
 export interface EnvConfig {
   redisUrl: string;
@@ -90,9 +90,7 @@ export function loadEnvConfig(env: NodeJS.ProcessEnv): EnvConfig {
   const protocol = gheHost ? gheProtocol : "https";
   const config: EnvConfig = {
     redisUrl: e.REDIS_URL,
-    dataDir: isAbsolute(e.MAESTRO_DATA_DIR)
-      ? resolve(e.MAESTRO_DATA_DIR)
-      : resolve(process.cwd(), e.MAESTRO_DATA_DIR),
+    dataDir: resolveDataDir({ MAESTRO_DATA_DIR: e.MAESTRO_DATA_DIR }),
     concurrency: Number(e.MAESTRO_CONCURRENCY),
     gheProtocol,
     githubHost,

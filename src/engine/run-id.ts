@@ -4,5 +4,3 @@ import { randomBytes } from "node:crypto";
 export function newRunId(): string {
   return `r${randomBytes(8).toString("hex")}`;
 }
-
-export const RUN_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{5,63}$/;

@@ -113,19 +113,3 @@ function parseNameStatus(z: string): { entries: number; files: string[] } {
   }
   return { entries, files: [...files] };
 }
-
-/** Paths changed in the worktree (staged, unstaged, untracked; both names of a rename), relative to its root. */
-export async function changedFiles(cwd: string): Promise<string[]> {
-  const { stdout } = await runGit(["status", "--porcelain=v1", "-z", "--untracked-files=all"], { cwd });
-  const parts = stdout.split("\0");
-  const files = new Set<string>();
-  for (let i = 0; i < parts.length; i++) {
-    const entry = parts[i]!;
-    if (entry.length < 4) continue;
-    const xy = entry.slice(0, 2);
-    files.add(entry.slice(3));
-    // Renames and copies: the original path follows as its own field.
-    if (/[RC]/.test(xy) && i + 1 < parts.length) files.add(parts[++i]!);
-  }
-  return [...files];
-}

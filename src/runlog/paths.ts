@@ -14,7 +14,10 @@ export function runLogPath(dataDir: string, runId: string): string {
 }
 
 /** `MAESTRO_DATA_DIR`, or `./.maestro`, as an absolute path. */
-export function resolveDataDir(env: Record<string, string | undefined> = process.env): string {
+export function resolveDataDir(
+  env: Record<string, string | undefined> = process.env,
+  cwd = process.cwd(),
+): string {
   const dir = env.MAESTRO_DATA_DIR?.trim();
-  return path.resolve(dir ? dir : ".maestro");
+  return path.resolve(cwd, dir ? dir : ".maestro");
 }

@@ -14,7 +14,7 @@ import { assertRunnable, parsePlaybook } from "../../playbooks/parse.js";
 import { repoPlaybookPath, resolvePlaybook } from "../../playbooks/resolve.js";
 import { PlaybookError } from "../../playbooks/errors.js";
 import type { Playbook } from "../../playbooks/types.js";
-import { runLogPath } from "../../runlog/paths.js";
+import { resolveDataDir, runLogPath } from "../../runlog/paths.js";
 import { RunLogWriter } from "../../runlog/writer.js";
 import { createRedactor, secretsFromEnv } from "../../security/redact.js";
 import { CliError, EXIT } from "../exit-codes.js";
@@ -94,7 +94,7 @@ export async function runCommand(playbookArg: string, flags: RunCommandOptions, 
     flags.branch ?? runBranchName({ prefix: config.branchPrefix, playbook: playbook.name, runId });
   const continuing = flags.branch !== undefined && (await branchExists(repoDir, flags.branch));
 
-  const dataDirAbs = path.resolve(io.cwd, io.env.MAESTRO_DATA_DIR?.trim() || ".maestro");
+  const dataDirAbs = resolveDataDir(io.env, io.cwd);
   excludeFromRepo(repoDir, dataDirAbs);
   const logPath = runLogPath(dataDirAbs, runId);
 

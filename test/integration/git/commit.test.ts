@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "@jest/globals";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { committedTasks } from "../../../src/git/checkpoints.js";
-import { buildCommitMessage, changedFiles, commitAll } from "../../../src/git/commit.js";
+import { buildCommitMessage, commitAll, stageAll } from "../../../src/git/commit.js";
 import { findProtectedChanges } from "../../../src/git/protected-paths.js";
 import { makeTempRepo, type TempRepo } from "../../helpers/git-repo.js";
 
@@ -21,22 +21,22 @@ const write = (r: TempRepo, rel: string, content: string) =>
     .mkdir(path.dirname(path.join(r.dir, rel)), { recursive: true })
     .then(() => fs.writeFile(path.join(r.dir, rel), content));
 
-describe("changedFiles", () => {
-  it("lists staged, unstaged, untracked, deleted and both names of a rename", async () => {
+describe("stageAll", () => {
+  it("stages and lists staged, unstaged, untracked, deleted and both names of a rename", async () => {
     const r = await repo({
       "a.txt": "a\n",
       "b.txt": "b\n",
       "old.txt": "same content here\n",
       "gone.txt": "x\n",
     });
-    expect(await changedFiles(r.dir)).toEqual([]);
+    expect((await stageAll(r.dir)).files).toEqual([]);
     await write(r, "a.txt", "changed\n");
     await write(r, "b.txt", "staged\n");
     await r.git("add", "b.txt");
     await write(r, "dir/with space/new file.txt", "n\n");
     await fs.rm(path.join(r.dir, "gone.txt"));
     await r.git("mv", "old.txt", "renamed.txt");
-    expect((await changedFiles(r.dir)).sort()).toEqual(
+    expect((await stageAll(r.dir)).files.sort()).toEqual(
       ["a.txt", "b.txt", "dir/with space/new file.txt", "gone.txt", "old.txt", "renamed.txt"].sort(),
     );
   });
@@ -162,7 +162,7 @@ describe("protected paths on real changes", () => {
     const r = await repo({ ".github/workflows/ci.yml": "on: push\n", "src/a.ts": "1\n" });
     await write(r, ".github/workflows/ci.yml", "on: [push, pull_request]\n");
     await write(r, "src/a.ts", "2\n");
-    expect(findProtectedChanges(await changedFiles(r.dir), [".github/workflows/**"])).toEqual([
+    expect(findProtectedChanges((await stageAll(r.dir)).files, [".github/workflows/**"])).toEqual([
       ".github/workflows/ci.yml",
     ]);
   });
