@@ -53,6 +53,15 @@ function maestro(
   });
 }
 
+/** `maestro run` of the demo playbook on the sample repo with the demo agent, plus extra flags. */
+function demoArgs(...extra: string[]): string[] {
+  return ["run", DEMO, "--repo", repo, "--agent", "command", "--agent-command", AGENT, ...extra];
+}
+
+function runDemo(...extra: string[]) {
+  return maestro(demoArgs(...extra));
+}
+
 async function taskTrailers(branch: string): Promise<string[]> {
   const out = await gitIn(
     repo,
@@ -69,18 +78,7 @@ async function taskTrailers(branch: string): Promise<string[]> {
 
 describe("maestro run (CLI)", () => {
   it("--format jsonl streams run-log events that all validate against schemas/run-log.schema.json", async () => {
-    const r = await maestro([
-      "run",
-      DEMO,
-      "--repo",
-      repo,
-      "--agent",
-      "command",
-      "--agent-command",
-      AGENT,
-      "--format",
-      "jsonl",
-    ]);
+    const r = await runDemo("--format", "jsonl");
     expect(r.stderr).toContain("succeeded");
     expect(r.code).toBe(0);
     const schema = JSON.parse(fs.readFileSync(path.join(ROOT, "schemas/run-log.schema.json"), "utf8"));
@@ -105,7 +103,7 @@ describe("maestro run (CLI)", () => {
   });
 
   it("prints plain progress lines when stdout is not a TTY, and the run log renders with `maestro logs`", async () => {
-    const r = await maestro(["run", DEMO, "--repo", repo, "--agent", "command", "--agent-command", AGENT]);
+    const r = await runDemo();
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/task 1\/3 started: Make `slugify` lowercase/);
     expect(r.stdout).toMatch(/✓ task 3\/3 done/);
@@ -118,30 +116,12 @@ describe("maestro run (CLI)", () => {
   });
 
   it("kill -9 after task 2, then a re-run on the branch resumes at task 3 with no duplicate commit", async () => {
-    const child = spawn(
-      process.execPath,
-      [
-        "--import",
-        TSX,
-        BIN,
-        "run",
-        DEMO,
-        "--repo",
-        repo,
-        "--agent",
-        "command",
-        "--agent-command",
-        AGENT,
-        "--format",
-        "jsonl",
-      ],
-      {
-        cwd: work,
-        env: cliEnv({ MAESTRO_AGENT_DEMO_DELAY_MS: "1500" }),
-        detached: true,
-        stdio: ["ignore", "pipe", "pipe"],
-      },
-    );
+    const child = spawn(process.execPath, ["--import", TSX, BIN, ...demoArgs("--format", "jsonl")], {
+      cwd: work,
+      env: cliEnv({ MAESTRO_AGENT_DEMO_DELAY_MS: "1500" }),
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let branch = "";
     let buffer = "";
     const killed = new Promise<void>((resolve) => {
@@ -163,18 +143,7 @@ describe("maestro run (CLI)", () => {
     expect(branch).not.toBe("");
     expect(await taskTrailers(branch)).toEqual(["0", "1"]);
 
-    const again = await maestro([
-      "run",
-      DEMO,
-      "--repo",
-      repo,
-      "--agent",
-      "command",
-      "--agent-command",
-      AGENT,
-      "--branch",
-      branch,
-    ]);
+    const again = await runDemo("--branch", branch);
     expect(again.stdout).toMatch(/skipped: already committed/);
     expect(again.code).toBe(0);
     expect(await taskTrailers(branch)).toEqual(["0", "1", "2"]);
@@ -219,17 +188,7 @@ describe("maestro run (CLI)", () => {
   });
 
   it("--dry-run lists the tasks and runs nothing", async () => {
-    const r = await maestro([
-      "run",
-      DEMO,
-      "--repo",
-      repo,
-      "--agent",
-      "command",
-      "--agent-command",
-      AGENT,
-      "--dry-run",
-    ]);
+    const r = await runDemo("--dry-run");
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/3 task\(s\) to run/);
     expect(r.stdout).toMatch(/2\. Add a unit test/);
