@@ -25,20 +25,19 @@ export async function runPlaybook(opts: RunPlaybookOptions): Promise<RunResult> 
   const stop = new StopController(opts.signal, opts.limits.runTimeoutMs);
   const pending = playbook.tasks.filter((t) => !t.done);
   const outcomes: TaskOutcome[] = [];
-  const worktreePath = path.join(opts.worktreesDir, opts.runId);
+  const pool = opts.worktreePool;
+  let worktreePath = path.join(opts.worktreesDir, opts.runId);
   let baseSha = "";
   let status: RunStatus = "succeeded";
   let runError: string | undefined;
   let worktreeReady = false;
 
   try {
-    const wt = await createWorktree({
-      repoDir: opts.repoDir,
-      worktreePath,
-      branch: opts.branch,
-      baseRef: opts.baseRef,
-      reuseBranch: true,
-    });
+    const wantBranch = { branch: opts.branch, baseRef: opts.baseRef, reuseBranch: true };
+    const wt = pool
+      ? await pool.acquire({ ...wantBranch, ...(opts.signal ? { signal: opts.signal } : {}) })
+      : await createWorktree({ repoDir: opts.repoDir, worktreePath, ...wantBranch });
+    worktreePath = wt.path;
     worktreeReady = true;
     baseSha = wt.baseSha;
     const done = await committedTasks({ cwd: wt.path, baseRef: baseSha });
@@ -123,7 +122,9 @@ export async function runPlaybook(opts: RunPlaybookOptions): Promise<RunResult> 
     ...(runError ? { error: runError } : {}),
   });
 
-  if (worktreeReady && !opts.keepWorktree) {
+  if (worktreeReady && pool) {
+    await pool.release({ path: worktreePath }).catch(() => undefined);
+  } else if (worktreeReady && !opts.keepWorktree) {
     await removeWorktree(opts.repoDir, worktreePath, { force: true }).catch(() => undefined);
   }
 

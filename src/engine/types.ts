@@ -17,6 +17,19 @@ export interface RunLimits {
   runTimeoutMs: number;
 }
 
+/** Where a run's working copy comes from when it is not added and removed per run. */
+export interface WorktreeProvider {
+  /** A worktree on `branch` (created from baseRef when missing) with exactly that commit's tree. */
+  acquire(opts: {
+    branch: string;
+    baseRef: string;
+    reuseBranch?: boolean;
+    signal?: AbortSignal;
+  }): Promise<{ path: string; baseSha: string }>;
+  /** The run is over: free the branch and take the worktree back. */
+  release(worktree: { path: string }): Promise<void>;
+}
+
 export interface RunPlaybookOptions {
   runId: string;
   /** The git repository the worktree is added to (the user's repo for the CLI, the bare mirror for the worker). */
@@ -46,7 +59,13 @@ export interface RunPlaybookOptions {
   env: NodeJS.ProcessEnv;
   signal?: AbortSignal;
   log: RunLogWriter;
+  /** Keep the run's worktree instead of removing it (ignored with worktreePool: the slot goes back to the pool). */
   keepWorktree?: boolean;
+  /**
+   * Take the working copy from this pool (the worker's WorktreePool, src/git/worktree-pool.ts) and give it
+   * back after the run, instead of `git worktree add` under worktreesDir and removal. Default: add/remove.
+   */
+  worktreePool?: WorktreeProvider;
   /** Dependency injection for tests and embedders; default: the registry's adapter for `agent`. */
   adapter?: AgentAdapter;
   /** Agent binary override (MAESTRO_<AGENT>_BIN). */

@@ -10,7 +10,7 @@ import { runGit } from "./run-git.js";
 export { branchExists, currentBranch, isWorkingTreeClean, resolveRef } from "./refs.js";
 
 // Never run repository hooks (post-checkout etc.): they are untrusted code.
-const NO_HOOKS = ["-c", "core.hooksPath=/dev/null"];
+export const NO_HOOKS = ["-c", "core.hooksPath=/dev/null"];
 
 export interface WorktreeEntry {
   path: string;
@@ -52,7 +52,7 @@ export async function listWorktrees(repoDir: string): Promise<WorktreeEntry[]> {
   return entries;
 }
 
-function samePath(a: string, b: string): boolean {
+export function samePath(a: string, b: string): boolean {
   const norm = (p: string) => {
     const abs = path.resolve(p);
     try {
@@ -70,13 +70,13 @@ function samePath(a: string, b: string): boolean {
 }
 
 /** A worktree left behind by a dead run: its directory is gone, or it sits beside ours and its lock names a dead pid. */
-function isStale(entry: WorktreeEntry, worktreePath: string): boolean {
+export function isStale(entry: WorktreeEntry, worktreePath: string): boolean {
   if (entry.bare) return false;
   if (!fs.existsSync(entry.path)) return true;
   return samePath(path.dirname(entry.path), path.dirname(worktreePath)) && isStaleLock(entry.locked);
 }
 
-async function dropWorktree(repoDir: string, entryPath: string): Promise<void> {
+export async function dropWorktree(repoDir: string, entryPath: string): Promise<void> {
   await runGit(["worktree", "unlock", entryPath], { cwd: repoDir }).catch(() => undefined);
   if (fs.existsSync(entryPath)) {
     await runGit(["worktree", "remove", "--force", entryPath], { cwd: repoDir });
@@ -102,9 +102,8 @@ export interface CreatedWorktree {
   created: boolean;
 }
 
-export async function createWorktree(opts: CreateWorktreeOptions): Promise<CreatedWorktree> {
-  const { repoDir, branch } = opts;
-  const worktreePath = path.resolve(opts.worktreePath);
+/** A GitError of kind bad_ref unless `branch` is a valid new branch name. */
+export async function assertBranchName(repoDir: string, branch: string): Promise<void> {
   if (!branch || branch.startsWith("-")) {
     throw new GitError({ kind: "bad_ref", message: `Invalid branch name ${JSON.stringify(branch)}.` });
   }
@@ -116,6 +115,12 @@ export async function createWorktree(opts: CreateWorktreeOptions): Promise<Creat
       args: ["check-ref-format", "--branch", branch],
     });
   });
+}
+
+export async function createWorktree(opts: CreateWorktreeOptions): Promise<CreatedWorktree> {
+  const { repoDir, branch } = opts;
+  const worktreePath = path.resolve(opts.worktreePath);
+  await assertBranchName(repoDir, branch);
   const baseSha = await resolveRef(repoDir, opts.baseRef);
 
   // Forget worktrees whose directories are gone (unlocked ones), then deal with what is left.

@@ -1,0 +1,333 @@
+// A pool of reusable worktrees per repository (DESIGN §6): writing a fresh checkout is most of the cost
+// of a run's working copy, so idle worktrees are kept detached and reset to the run's base on reuse.
+//
+// Layout under `dir` ($MAESTRO_DATA_DIR/worktrees/pool/<owner>/<repo>):
+//   <n>/        slot n, a worktree of the repository (detached while idle)
+//   <n>.lock    held by a run: "maestro pid N on HOST"; a dead pid's slot is taken over
+//   .pool.lock  short mutex around choosing and locking a slot, so processes never share one
+import fs from "node:fs";
+import path from "node:path";
+import { GitError } from "./errors.js";
+import { acquireFileLock } from "./file-lock.js";
+import { isStaleLock, lockReason, parseLockReason } from "./pid.js";
+import { branchExists, resolveRef } from "./refs.js";
+import { runGit } from "./run-git.js";
+import {
+  assertBranchName,
+  dropWorktree,
+  isStale,
+  listWorktrees,
+  NO_HOOKS,
+  samePath,
+  type WorktreeEntry,
+} from "./worktree.js";
+
+export const DEFAULT_POOL_SIZE = 4;
+const NAME = /^[A-Za-z0-9_.-]+$/;
+const SLOT = /^\d+$/;
+
+/** $MAESTRO_DATA_DIR/worktrees/pool/<owner>/<repo> */
+export function worktreePoolDir(dataDir: string, owner: string, repo: string): string {
+  for (const [what, v] of [
+    ["owner", owner],
+    ["repo", repo],
+  ] as const) {
+    if (!NAME.test(v) || v === "." || v === "..") {
+      throw new Error(`Invalid ${what} ${JSON.stringify(v)}: letters, digits, '.', '_' and '-' only.`);
+    }
+  }
+  return path.join(path.resolve(dataDir), "worktrees", "pool", owner, repo);
+}
+
+/** MAESTRO_WORKTREE_POOL_SIZE, else `fallback` (the worker's concurrency), else 4. */
+export function poolSizeFromEnv(env: NodeJS.ProcessEnv, fallback?: number): number {
+  const raw = env.MAESTRO_WORKTREE_POOL_SIZE;
+  if (raw === undefined || raw.trim() === "") return fallback && fallback > 0 ? fallback : DEFAULT_POOL_SIZE;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) {
+    throw new Error(
+      `MAESTRO_WORKTREE_POOL_SIZE must be a whole number ≥ 0 (idle worktrees kept per repository; 0 keeps none), got ${JSON.stringify(raw)}.`,
+    );
+  }
+  return n;
+}
+
+export interface WorktreePoolOptions {
+  /** The repository the worktrees belong to (the bare mirror for the worker). */
+  repoDir: string;
+  /** Where the slots live (see worktreePoolDir). */
+  dir: string;
+  /** Slots kept once their runs are over; runs beyond it still get one, removed on release. Default 4. */
+  size?: number;
+  /** How long to wait for the pool's mutex (held for milliseconds at a time). Default 60 s. */
+  lockTimeoutMs?: number;
+}
+
+export interface AcquireWorktreeOptions {
+  branch: string;
+  baseRef: string;
+  /** Continue `branch` when it exists (resumed runs, follow-ups); otherwise an existing branch is an error. */
+  reuseBranch?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface PooledWorktree {
+  path: string;
+  branch: string;
+  /** The commit baseRef pointed to. */
+  baseSha: string;
+  /** true: a new branch was made from baseRef; false: an existing branch was checked out. */
+  created: boolean;
+  slot: number;
+  /** true when an existing slot was reset rather than a new worktree added. */
+  reused: boolean;
+}
+
+export class WorktreePool {
+  readonly repoDir: string;
+  readonly dir: string;
+  readonly size: number;
+  private readonly lockTimeoutMs: number;
+
+  constructor(opts: WorktreePoolOptions) {
+    this.repoDir = opts.repoDir;
+    this.dir = path.resolve(opts.dir);
+    this.size = opts.size ?? DEFAULT_POOL_SIZE;
+    if (!Number.isInteger(this.size) || this.size < 0) {
+      throw new Error(`Worktree pool size must be a whole number ≥ 0, got ${String(opts.size)}.`);
+    }
+    this.lockTimeoutMs = opts.lockTimeoutMs ?? 60_000;
+  }
+
+  slotPath(slot: number): string {
+    return path.join(this.dir, String(slot));
+  }
+
+  /**
+   * A worktree on `branch` holding exactly the branch's tree (new branches: baseRef's), with no
+   * untracked, ignored or modified files: an idle slot reset, else a new one. Release it after the run.
+   */
+  async acquire(opts: AcquireWorktreeOptions): Promise<PooledWorktree> {
+    const { branch } = opts;
+    await assertBranchName(this.repoDir, branch);
+    const baseSha = await resolveRef(this.repoDir, opts.baseRef);
+    const exists = await branchExists(this.repoDir, branch);
+    if (exists && !opts.reuseBranch) {
+      throw new GitError({
+        kind: "branch_exists",
+        message: `Branch ${branch} already exists in ${this.repoDir}. Continue it (reuse the branch / --branch ${branch}) or pick another name.`,
+      });
+    }
+    const { slot, registered } = await this.claimSlot(branch, opts.signal);
+    try {
+      const created = await this.prepare(slot, registered, branch, baseSha, exists);
+      return { path: this.slotPath(slot), branch, baseSha, created, slot, reused: registered };
+    } catch (err) {
+      this.unlockSlot(slot);
+      throw err;
+    }
+  }
+
+  /** Detach and clean the slot so its branch is free and no run's files linger; keep it, or drop it when over size. */
+  async release(wt: { path: string }): Promise<void> {
+    const slot = this.slotOf(wt.path);
+    if (slot === undefined) throw new Error(`${wt.path} is not a slot of the worktree pool at ${this.dir}.`);
+    try {
+      const slots = this.scan().slots;
+      if (slots.length > this.size) {
+        await this.removeSlot(slot);
+      } else {
+        try {
+          const cwd = this.slotPath(slot);
+          await runGit([...NO_HOOKS, "checkout", "--quiet", "--force", "--detach"], { cwd });
+          await runGit(["clean", "-ffdxq"], { cwd });
+        } catch {
+          // Whatever went wrong, the next run would inherit it: drop the slot instead.
+          await this.removeSlot(slot);
+        }
+      }
+    } finally {
+      this.unlockSlot(slot);
+    }
+  }
+
+  /** Remove idle slots beyond the size, and lock files whose slot or holder is gone. */
+  async prune(): Promise<void> {
+    const release = await acquireFileLock(path.join(this.dir, ".pool.lock"), {
+      timeoutMs: this.lockTimeoutMs,
+    });
+    const drop: number[] = [];
+    try {
+      const { slots, locks } = this.scan();
+      for (const n of locks) if (!slots.includes(n) && !this.isHeld(n)) this.unlockSlot(n, true);
+      const idle = slots.filter((n) => !this.isHeld(n));
+      let extra = slots.length - this.size;
+      for (const n of idle.reverse()) {
+        if (extra-- <= 0) break;
+        this.writeLock(n);
+        drop.push(n);
+      }
+    } finally {
+      release();
+    }
+    for (const n of drop) {
+      try {
+        await this.removeSlot(n);
+      } finally {
+        this.unlockSlot(n);
+      }
+    }
+  }
+
+  // Under the pool mutex: pick the slot (the branch's dead holder, an idle slot, or a new number) and lock it.
+  private async claimSlot(
+    branch: string,
+    signal?: AbortSignal,
+  ): Promise<{ slot: number; registered: boolean }> {
+    fs.mkdirSync(this.dir, { recursive: true });
+    const release = await acquireFileLock(path.join(this.dir, ".pool.lock"), {
+      timeoutMs: this.lockTimeoutMs,
+      ...(signal ? { signal } : {}),
+    });
+    try {
+      const entries = await listWorktrees(this.repoDir);
+      const { slots, locks } = this.scan();
+      const registered = (n: number) => entries.some((e) => samePath(e.path, this.slotPath(n)));
+      let chosen: number | undefined;
+
+      // A branch can be checked out in one worktree only: a dead run's slot holding it is taken over.
+      const holder = entries.find((e) => e.branch === branch);
+      if (holder) {
+        const held = this.slotOf(holder.path);
+        if (held !== undefined && !this.isHeld(held)) chosen = held;
+        else if (held === undefined && isStale(holder, holder.path))
+          await dropWorktree(this.repoDir, holder.path);
+        else throw checkedOutError(branch, holder);
+      }
+      chosen ??= slots.find((n) => !this.isHeld(n) && registered(n));
+      chosen ??= slots.find((n) => !this.isHeld(n));
+      if (chosen === undefined) {
+        const used = new Set([...slots, ...locks]);
+        chosen = 0;
+        while (used.has(chosen)) chosen++;
+      }
+      this.writeLock(chosen);
+      return {
+        slot: chosen,
+        registered: registered(chosen) && fs.existsSync(path.join(this.slotPath(chosen), ".git")),
+      };
+    } finally {
+      release();
+    }
+  }
+
+  // Holding the slot's lock: bring it to exactly the run's tree. A slot that will not reset is recreated.
+  private async prepare(
+    slot: number,
+    registered: boolean,
+    branch: string,
+    baseSha: string,
+    exists: boolean,
+  ): Promise<boolean> {
+    const cwd = this.slotPath(slot);
+    if (registered) {
+      try {
+        // -f discards the last run's changes to tracked files; reset drops what it staged; clean -ffdx
+        // removes untracked and ignored files and nested repositories.
+        const checkout = exists ? [branch] : ["-b", branch, baseSha];
+        await runGit(
+          [...NO_HOOKS, "checkout", "--quiet", "--force", "--no-recurse-submodules", ...checkout],
+          { cwd },
+        );
+        await runGit(["reset", "--hard", "--quiet"], { cwd });
+        await runGit(["clean", "-ffdxq"], { cwd });
+        return !exists;
+      } catch (err) {
+        // A branch held by a live worktree is not the slot's fault.
+        if (err instanceof GitError && (err.kind === "already_checked_out" || err.kind === "branch_exists"))
+          throw err;
+        await this.removeSlot(slot);
+      }
+    } else {
+      fs.rmSync(cwd, { recursive: true, force: true });
+    }
+    // Forget a registration whose directory is gone, then add the worktree anew.
+    await runGit(["worktree", "prune"], { cwd: this.repoDir });
+    const args = exists
+      ? [...NO_HOOKS, "worktree", "add", "--quiet", cwd, branch]
+      : [...NO_HOOKS, "worktree", "add", "--quiet", "-b", branch, cwd, baseSha];
+    await runGit(args, { cwd: this.repoDir });
+    return !exists;
+  }
+
+  private async removeSlot(slot: number): Promise<void> {
+    const cwd = this.slotPath(slot);
+    await runGit(["worktree", "remove", "--force", "--force", cwd], { cwd: this.repoDir }).catch(
+      () => undefined,
+    );
+    fs.rmSync(cwd, { recursive: true, force: true });
+    await runGit(["worktree", "prune"], { cwd: this.repoDir }).catch(() => undefined);
+  }
+
+  private scan(): { slots: number[]; locks: number[] } {
+    let names: string[] = [];
+    try {
+      names = fs.readdirSync(this.dir);
+    } catch {
+      // no pool yet
+    }
+    const num = (a: number, b: number) => a - b;
+    return {
+      slots: names
+        .filter((n) => SLOT.test(n))
+        .map(Number)
+        .sort(num),
+      locks: names
+        .filter((n) => n.endsWith(".lock") && SLOT.test(n.slice(0, -5)))
+        .map((n) => Number(n.slice(0, -5)))
+        .sort(num),
+    };
+  }
+
+  slotOf(p: string): number | undefined {
+    const name = path.basename(p);
+    if (!SLOT.test(name) || !samePath(path.dirname(p), this.dir)) return undefined;
+    return Number(name);
+  }
+
+  private lockPath(slot: number): string {
+    return path.join(this.dir, `${slot}.lock`);
+  }
+
+  /** Held by a live process (or one on another host, which we cannot check). Unreadable = a crash mid-write. */
+  private isHeld(slot: number): boolean {
+    let holder: string;
+    try {
+      holder = fs.readFileSync(this.lockPath(slot), "utf8").split("\n")[0] ?? "";
+    } catch {
+      return false;
+    }
+    return parseLockReason(holder) !== null && !isStaleLock(holder);
+  }
+
+  // Only ever called under the pool mutex, so replacing a dead holder's lock races with no one.
+  private writeLock(slot: number): void {
+    fs.writeFileSync(this.lockPath(slot), `${lockReason()}\n${new Date().toISOString()}\n`);
+  }
+
+  private unlockSlot(slot: number, evenIfNotMine = false): void {
+    const p = this.lockPath(slot);
+    try {
+      if (evenIfNotMine || fs.readFileSync(p, "utf8").startsWith(`${lockReason()}\n`)) fs.unlinkSync(p);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+function checkedOutError(branch: string, holder: WorktreeEntry): GitError {
+  return new GitError({
+    kind: "already_checked_out",
+    message: `Branch ${branch} is checked out in the worktree at ${holder.path}, which is still in use. Wait for that run to end, or remove that worktree.`,
+  });
+}
