@@ -6,7 +6,7 @@ import { onIssueComment } from "./handlers/issue-comment.js";
 import { onIssuesLabeled } from "./handlers/issues-labeled.js";
 import { onPullRequestReview } from "./handlers/pull-request-review.js";
 import { createRedis } from "./queue/connection.js";
-import { DEFAULT_PREFIX } from "./queue/names.js";
+import { resolvePrefix } from "./queue/names.js";
 import { createRunQueue } from "./queue/run-queue.js";
 
 export type { AppDeps } from "./handlers/deps.js";
@@ -27,7 +27,7 @@ export function createApp(deps: AppDeps): (app: Probot) => void {
 export default function maestroApp(app: Probot): void {
   const env = loadEnvConfig(process.env);
   const redis = createRedis(env.redisUrl);
-  const prefix = process.env.MAESTRO_REDIS_PREFIX?.trim() || DEFAULT_PREFIX;
+  const prefix = resolvePrefix(process.env);
   const queue = createRunQueue(redis, prefix);
   const appSlug = process.env.MAESTRO_APP_SLUG?.trim() || undefined;
   createApp({ store: { redis, prefix }, queue, ...(appSlug ? { appSlug } : {}) })(app);

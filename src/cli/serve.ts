@@ -8,7 +8,7 @@ import { createMetrics, type Metrics } from "../http/metrics.js";
 import { createHttpRoutes } from "../http/router.js";
 import { createApp } from "../index.js";
 import { createRedis } from "../queue/connection.js";
-import { DEFAULT_PREFIX } from "../queue/names.js";
+import { resolvePrefix } from "../queue/names.js";
 import { createRunQueue } from "../queue/run-queue.js";
 
 export const DEFAULT_WEBHOOK_PATH = "/api/github/webhooks";
@@ -111,7 +111,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new Error(`PORT must be a port number (0-65535), got ${JSON.stringify(portText)}`);
   const host = value(env, "HOST");
-  const prefix = value(env, "MAESTRO_REDIS_PREFIX") ?? DEFAULT_PREFIX;
+  const prefix = resolvePrefix(env);
   const appSlug = value(env, "MAESTRO_APP_SLUG");
 
   const redis = createRedis(cfg.redisUrl);

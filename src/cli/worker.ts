@@ -54,6 +54,7 @@ export async function runWorkerCommand(
     env,
     deps: {
       dataDir: cfg.dataDir,
+      minFreeDiskMb: cfg.minFreeDiskMb,
       installation: (id) => auth.installation(id),
       remoteUrl: (owner, repo) => cfg.gitRemoteUrl(owner, repo),
       botIdentity: identity,

@@ -1,5 +1,6 @@
 // Process environment (DESIGN §10), validated once at start-up. Empty variables count as unset.
 import { z } from "zod";
+import { isSentinelUrl, parseRedisUrl } from "../queue/redis-url.js";
 import { resolveDataDir } from "../runlog/paths.js";
 
 export interface EnvConfig {
@@ -8,6 +9,8 @@ export interface EnvConfig {
   dataDir: string;
   /** Runs per worker process. */
   concurrency: number;
+  /** Free disk (MiB) under dataDir a worker needs before it starts a run. */
+  minFreeDiskMb: number;
   /** Base URL for links, without a trailing slash. */
   publicUrl?: string;
   logSigningKey?: string;
@@ -27,8 +30,9 @@ const fields = {
   REDIS_URL: z
     .string()
     .default("redis://127.0.0.1:6379")
-    .refine((v) => /^rediss?:\/\/\S+$/.test(v) && canParseUrl(v), {
-      message: "must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379",
+    .refine((v) => (/^rediss?:\/\/\S+$/.test(v) && canParseUrl(v)) || validSentinelUrl(v), {
+      message:
+        "must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379, or a Sentinel group, e.g. redis+sentinel://10.0.0.1:26379,10.0.0.2:26379/mymaster",
     }),
   MAESTRO_DATA_DIR: z.string().default("./.maestro"),
   MAESTRO_CONCURRENCY: z
@@ -36,6 +40,12 @@ const fields = {
     .default("2")
     .refine((v) => /^\d+$/.test(v.trim()) && Number(v) >= 1 && Number(v) <= 64, {
       message: "must be a whole number from 1 to 64 (runs per worker process), e.g. 2",
+    }),
+  MAESTRO_MIN_FREE_DISK_MB: z
+    .string()
+    .default("1024")
+    .refine((v) => /^\d+$/.test(v.trim()), {
+      message: "must be a whole number of MiB of free disk a worker needs to start a run, e.g. 1024",
     }),
   MAESTRO_PUBLIC_URL: z
     .string()
@@ -60,7 +70,13 @@ const fields = {
 };
 const envSchema = z.object(fields);
 type VarName = keyof typeof fields;
-const HAS_DEFAULT = new Set(["REDIS_URL", "MAESTRO_DATA_DIR", "MAESTRO_CONCURRENCY", "GHE_PROTOCOL"]);
+const HAS_DEFAULT = new Set([
+  "REDIS_URL",
+  "MAESTRO_DATA_DIR",
+  "MAESTRO_CONCURRENCY",
+  "MAESTRO_MIN_FREE_DISK_MB",
+  "GHE_PROTOCOL",
+]);
 
 export function loadEnvConfig(env: NodeJS.ProcessEnv): EnvConfig {
   const input: Partial<Record<VarName, string>> = {};
@@ -92,6 +108,7 @@ export function loadEnvConfig(env: NodeJS.ProcessEnv): EnvConfig {
     redisUrl: e.REDIS_URL,
     dataDir: resolveDataDir({ MAESTRO_DATA_DIR: e.MAESTRO_DATA_DIR }),
     concurrency: Number(e.MAESTRO_CONCURRENCY),
+    minFreeDiskMb: Number(e.MAESTRO_MIN_FREE_DISK_MB),
     gheProtocol,
     githubHost,
     gitRemoteUrl(owner: string, repo: string): string {
@@ -114,6 +131,16 @@ export function loadEnvConfig(env: NodeJS.ProcessEnv): EnvConfig {
 /** A bad URL may still carry a password: never echo it into logs. */
 function hideCredentials(v: string): string {
   return v.replace(/\/\/[^/@\s]*@/, "//***@");
+}
+
+function validSentinelUrl(v: string): boolean {
+  if (!isSentinelUrl(v)) return false;
+  try {
+    parseRedisUrl(v);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function canParseUrl(v: string): boolean {

@@ -1,4 +1,4 @@
-// Instant feedback on the triggering comment: 👀 accepted, 😕 refused. Reviews have no reactions
+// Feedback on the triggering comment: 👀 accepted, 😕 refused, 🚀 the run succeeded. Reviews have no reactions
 // endpoint; label triggers react on the issue itself.
 import type { Octokit } from "./octokit.js";
 
@@ -7,9 +7,9 @@ export type ReactionTarget =
   | { kind: "issue"; owner: string; repo: string; issueNumber: number }
   | { kind: "review" };
 
-export type Feedback = "accepted" | "refused";
+export type Feedback = "accepted" | "refused" | "succeeded";
 
-const CONTENT = { accepted: "eyes", refused: "confused" } as const;
+const CONTENT = { accepted: "eyes", refused: "confused", succeeded: "rocket" } as const;
 
 /** Returns false when the target cannot carry a reaction (reviews). */
 export async function react(octokit: Octokit, target: ReactionTarget, feedback: Feedback): Promise<boolean> {

@@ -91,16 +91,26 @@ export function renderRunningComment(input: {
   current?: number;
   tasksTotal: number;
   costUsd: number;
+  agent?: string;
+  actor?: string;
+  elapsedMs?: number;
+  tokens?: { input: number; output: number };
 }): string {
   const finished = input.tasks.filter((t) => t.status !== undefined).length;
+  const who = [
+    input.agent ? `agent \`${input.agent}\`` : "",
+    input.actor ? `requested by @${input.actor}` : "",
+  ].filter(Boolean);
   const lines = [
     statusMarker(input.runId),
     `### Maestro run \`${input.runId}\`: running`,
     "",
-    `Playbook \`${input.playbook}\` on branch \`${input.branch}\`: ` +
+    `Playbook \`${input.playbook}\` on branch \`${input.branch}\`${who.length ? ` (${who.join(", ")})` : ""}: ` +
       (input.current !== undefined
         ? `task ${Math.min(finished + 1, input.tasksTotal)}/${input.tasksTotal}`
         : `${finished}/${input.tasksTotal} tasks`) +
+      (input.elapsedMs !== undefined ? `, ${duration(input.elapsedMs)} elapsed` : "") +
+      (input.tokens ? `, tokens ${input.tokens.input} in / ${input.tokens.output} out` : "") +
       `, cost so far ${usd(input.costUsd)}.`,
     "",
     renderTaskTable(input.tasks),
@@ -109,6 +119,25 @@ export function renderRunningComment(input: {
     "",
   ];
   return lines.join("\n");
+}
+
+/** The status comment of a run held back by the repo's maxConcurrentRuns. */
+export function renderWaitingComment(input: {
+  runId: string;
+  playbook: string;
+  running: number;
+  maxConcurrentRuns: number;
+}): string {
+  return [
+    statusMarker(input.runId),
+    `### Maestro run \`${input.runId}\`: waiting`,
+    "",
+    `Playbook \`${input.playbook}\` waits for a free slot: ${input.running} run(s) of this repository are running, ` +
+      `the most allowed (\`limits.maxConcurrentRuns\`: ${input.maxConcurrentRuns}). It starts by itself when one ends.`,
+    "",
+    `- Cancel it: \`/maestro cancel ${input.runId}\``,
+    "",
+  ].join("\n");
 }
 
 export function renderFinishedComment(s: RunSummaryInput): string {
@@ -140,6 +169,7 @@ export function renderPullRequestBody(
     renderTaskTable(s.tasks),
     "",
     `Run \`${s.runId}\`, branch \`${s.branch}\`.` + (s.logUrl ? ` Run log: ${s.logUrl}` : ""),
+    ...(s.isPullRequest ? [] : ["", `Refs #${s.issueNumber}`]),
     "",
     `<!-- maestro:pr:${s.runId} -->`,
     "",

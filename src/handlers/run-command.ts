@@ -8,7 +8,7 @@ import { parsePlaybook } from "../playbooks/parse.js";
 import { PlaybookError } from "../playbooks/errors.js";
 import { availablePlaybooks, resolvePlaybook } from "../playbooks/resolve.js";
 import type { Playbook } from "../playbooks/types.js";
-import { checkCaps, markRunActive } from "../queue/budget.js";
+import { checkDailyBudget } from "../queue/budget.js";
 import { enqueueRun } from "../queue/enqueue.js";
 import { runIdForDelivery, type RunJobData } from "../queue/job-schema.js";
 import { recordRun } from "../queue/runs-index.js";
@@ -182,12 +182,14 @@ export async function runCommand(
     );
   }
 
-  const caps = await checkCaps(deps.store, {
-    repo: { owner: t.owner, name: t.repo },
-    limits: config.limits,
+  // Over the daily budget: refused now. Over maxConcurrentRuns: queued; the worker holds it until a slot frees.
+  const overBudget = await checkDailyBudget(
+    deps.store,
+    { owner: t.owner, name: t.repo },
+    config.limits.dailyBudgetUsd,
     now,
-  });
-  if (caps) return refused(`Run not queued. ${caps}`);
+  );
+  if (overBudget) return refused(`Run not queued. ${overBudget}`);
 
   const runId = runIdForDelivery(t.deliveryId, req.index);
   const status = await upsertStatusComment(t.octokit, {
@@ -247,7 +249,6 @@ export async function runCommand(
     },
     now,
   );
-  await markRunActive(deps.store, data.repo, runId, now);
   await enqueueRun(deps.queue, data, { deliveryId: t.deliveryId });
   return accepted();
 }

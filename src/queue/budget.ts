@@ -1,4 +1,5 @@
-// Per-repo caps checked at enqueue (DESIGN §5 limits): daily cost ledger and active runs.
+// Per-repo caps (DESIGN §5 limits): the daily cost ledger (checked at enqueue and at run start) and the
+// running-run slots (taken by the worker: a run over maxConcurrentRuns waits, it is not refused).
 import type { Store } from "./connection.js";
 import { keys, repoKey } from "./keys.js";
 
@@ -31,19 +32,9 @@ export async function spentToday(store: Store, repo: RepoRef, date: Date = new D
 }
 
 /**
- * Active runs (queued or running) per repo: a sorted set scored by start time. Entries older than
- * maxAgeMs are ignored and pruned, so a crashed worker cannot hold a slot forever.
+ * Running runs per repo: a sorted set scored by the time the slot was taken. Entries older than
+ * maxAgeMs are ignored and pruned, so a worker that died without releasing cannot hold a slot forever.
  */
-export async function markRunActive(
-  store: Store,
-  repo: RepoRef,
-  runId: string,
-  now: Date = new Date(),
-): Promise<void> {
-  const key = keys.active(store.prefix, repoKey(repo));
-  await store.redis.multi().zadd(key, now.getTime(), runId).expire(key, LEDGER_TTL_SECONDS).exec();
-}
-
 export async function markRunInactive(store: Store, repo: RepoRef, runId: string): Promise<void> {
   await store.redis.zrem(keys.active(store.prefix, repoKey(repo)), runId);
 }
@@ -60,33 +51,65 @@ export async function activeRunCount(
   return store.redis.zcard(key);
 }
 
-export interface CapsInput {
-  repo: RepoRef;
-  limits: { dailyBudgetUsd: number; maxConcurrentRuns: number; runTimeoutMinutes: number };
-  now?: Date;
+// Atomic across workers: prune stale entries; a run that already holds a slot (resumed after a crash,
+// retried) keeps it; otherwise take one only below the cap. Returns [taken 0|1, running count].
+const ACQUIRE_SLOT = `
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[3])
+if redis.call('ZSCORE', KEYS[1], ARGV[1]) then
+  return {1, redis.call('ZCARD', KEYS[1])}
+end
+local n = redis.call('ZCARD', KEYS[1])
+if n >= tonumber(ARGV[4]) then return {0, n} end
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+redis.call('EXPIRE', KEYS[1], ARGV[5])
+return {1, n + 1}
+`;
+
+export interface SlotResult {
+  taken: boolean;
+  /** Runs of the repo holding a slot after the call (this one included when taken). */
+  running: number;
 }
 
-/** null when a new run may start; else a refusal that gives the numbers and what to do. */
-export async function checkCaps(store: Store, input: CapsInput): Promise<string | null> {
-  const now = input.now ?? new Date();
-  const { limits } = input;
-  const spent = await spentToday(store, input.repo, now);
-  if (spent >= limits.dailyBudgetUsd) {
-    return (
-      `The daily budget of this repository is used up: $${usd(spent)} spent today (UTC) of $${usd(limits.dailyBudgetUsd)} ` +
-      `(\`limits.dailyBudgetUsd\` in \`.github/maestro.yml\`). Try again after midnight UTC or raise the budget.`
-    );
-  }
-  // A queued run may wait, then run for up to runTimeoutMinutes: count it for twice that, at least a day.
-  const maxAgeMs = Math.max(24 * 3600_000, 2 * limits.runTimeoutMinutes * 60_000);
-  const active = await activeRunCount(store, input.repo, maxAgeMs, now);
-  if (active >= limits.maxConcurrentRuns) {
-    return (
-      `This repository already has ${active} run(s) queued or running, the most allowed ` +
-      `(\`limits.maxConcurrentRuns\`: ${limits.maxConcurrentRuns}). Wait for one to finish or cancel one with \`/maestro cancel RUN\`, then try again.`
-    );
-  }
-  return null;
+/** Takes one of the repo's maxConcurrentRuns slots for runId, or says how many are running. */
+export async function acquireRunSlot(
+  store: Store,
+  repo: RepoRef,
+  runId: string,
+  opts: { maxConcurrentRuns: number; maxAgeMs: number; now?: Date },
+): Promise<SlotResult> {
+  const now = (opts.now ?? new Date()).getTime();
+  const res = (await store.redis.eval(
+    ACQUIRE_SLOT,
+    1,
+    keys.active(store.prefix, repoKey(repo)),
+    runId,
+    String(now),
+    String(now - opts.maxAgeMs),
+    String(opts.maxConcurrentRuns),
+    String(LEDGER_TTL_SECONDS),
+  )) as [number, number];
+  return { taken: res[0] === 1, running: res[1] };
+}
+
+/** How long a slot may be held before it counts as abandoned: twice the run timeout, at least a day. */
+export function slotMaxAgeMs(runTimeoutMinutes: number): number {
+  return Math.max(24 * 3600_000, 2 * runTimeoutMinutes * 60_000);
+}
+
+/** null while the repo's daily budget has room; else a refusal that gives the numbers and what to do. */
+export async function checkDailyBudget(
+  store: Store,
+  repo: RepoRef,
+  dailyBudgetUsd: number,
+  now: Date = new Date(),
+): Promise<string | null> {
+  const spent = await spentToday(store, repo, now);
+  if (spent < dailyBudgetUsd) return null;
+  return (
+    `The daily budget of this repository is used up: $${usd(spent)} spent today (UTC) of $${usd(dailyBudgetUsd)} ` +
+    `(\`limits.dailyBudgetUsd\` in \`.github/maestro.yml\`). Try again after midnight UTC or raise the budget.`
+  );
 }
 
 function usd(n: number): string {

@@ -34,6 +34,10 @@ export interface WorkerDeps {
   adapter?: AgentAdapter;
   /** Minimum pause between two progress edits of the status comment, ms. Default 2000. */
   statusEditIntervalMs?: number;
+  /** Free disk (MiB) the data dir must have for a run to start (MAESTRO_MIN_FREE_DISK_MB). Default 0. */
+  minFreeDiskMb?: number;
+  /** How long a run over the repo's maxConcurrentRuns waits before it asks for a slot again, ms. Default 15000. */
+  slotWaitMs?: number;
   /** Pause before retrying a failed PR creation (attempt n ≥ 2), ms. */
   prBackoffMs?: (attempt: number) => number;
   log?: WorkerLog;

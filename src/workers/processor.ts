@@ -2,25 +2,40 @@
 // and a final status comment. Engine outcomes (succeeded, failed, cancelled, budget_exceeded,
 // timeout) complete the job; infrastructure errors (GitHub 5xx, git network) throw, so BullMQ
 // retries and the retry resumes from the pushed commits.
+import fs from "node:fs";
 import path from "node:path";
-import { UnrecoverableError, type Job } from "bullmq";
+import { DelayedError, UnrecoverableError, type Job } from "bullmq";
 import { runPlaybook } from "../engine/run-playbook.js";
 import type { GitIdentity, RunResult } from "../engine/types.js";
+import { commitFileToBranch } from "../git/commit-file.js";
 import { ensureMirror, pushBranch } from "../git/mirror.js";
+import { resolveRef } from "../git/refs.js";
+import { upsertCheckRun } from "../github/check-run.js";
 import type { Octokit } from "../github/octokit.js";
 import { httpStatus } from "../github/octokit.js";
 import { ensureDraftPullRequest, findOpenPullRequest } from "../github/pull-request.js";
+import { react, type ReactionTarget } from "../github/reactions.js";
+import { requestReview } from "../github/request-review.js";
 import {
   renderFinishedComment,
   renderPullRequestBody,
   renderRunningComment,
+  renderWaitingComment,
   type RunSummaryInput,
   type SummaryTask,
+  usd,
 } from "../github/run-summary.js";
 import { upsertStatusComment } from "../github/status-comment.js";
 import { PlaybookError } from "../playbooks/errors.js";
 import { parsePlaybook } from "../playbooks/parse.js";
-import { addCost, markRunInactive } from "../queue/budget.js";
+import {
+  acquireRunSlot,
+  addCost,
+  checkDailyBudget,
+  markRunInactive,
+  slotMaxAgeMs,
+  spentToday,
+} from "../queue/budget.js";
 import { parseRunJob, type RunJobData } from "../queue/job-schema.js";
 import { setRunState, type RunState } from "../queue/runs-index.js";
 import type { RunStatus } from "../runlog/events.js";
@@ -28,6 +43,7 @@ import { runLogPath } from "../runlog/paths.js";
 import { RunLogWriter } from "../runlog/writer.js";
 import { createRedactor, secretsFromEnv, type Redactor } from "../security/redact.js";
 import { CancelRegistry } from "./cancel-registry.js";
+import { preflight } from "./preflight.js";
 import { silentLog, type Installation, type WorkerDeps } from "./deps.js";
 import { readMirrorRepoConfig } from "./repo-config.js";
 import { branchFor, followUpBase, resumeChain, syncRunBranch } from "./run-branch.js";
@@ -68,7 +84,7 @@ export function createRunProcessor(deps: WorkerDeps): RunProcessor {
   const cancels = new CancelRegistry(deps.store);
   const shutdown = new AbortController();
   const active = new Set<Promise<unknown>>();
-  const processor = (async (job: Job, _token?: string, signal?: AbortSignal) => {
+  const processor = (async (job: Job, token?: string, signal?: AbortSignal) => {
     const parsed = parseRunJob(job.data);
     if (!parsed.ok) throw new UnrecoverableError(parsed.error);
     const data = parsed.data;
@@ -77,6 +93,7 @@ export function createRunProcessor(deps: WorkerDeps): RunProcessor {
     const run = processRun(
       deps,
       job,
+      token,
       data,
       AbortSignal.any([cancelSignal, shutdown.signal, ...(signal ? [signal] : [])]),
       () => shutdown.signal.aborted,
@@ -122,6 +139,7 @@ function park(): Promise<never> {
 async function processRun(
   deps: WorkerDeps,
   job: Job,
+  jobToken: string | undefined,
   data: RunJobData,
   signal: AbortSignal,
   shuttingDown: () => boolean,
@@ -142,9 +160,11 @@ async function processRun(
   let redact: Redactor = createRedactor(secretsFromEnv(deps.agentEnv));
 
   const finishWithout = async (state: RunStatus, message: string): Promise<RunJobResult> => {
+    const title =
+      state === "cancelled" ? "⏹️ cancelled" : state === "budget_exceeded" ? "💸 not started" : "❌ failed";
     await upsertStatusComment(inst.octokit, {
       ...target,
-      body: `### Maestro run \`${data.runId}\`: ${state === "cancelled" ? "⏹️ cancelled" : "❌ failed"}\n\n${message}\n`,
+      body: `### Maestro run \`${data.runId}\`: ${title}\n\n${message}\n`,
     });
     await endRun(deps, inst.octokit, data, state);
     return { runId: data.runId, status: state, tasksDone: 0, tasksTotal: 0, costUsd: 0, error: message };
@@ -181,6 +201,41 @@ async function processRun(
       throw err;
     }
     const fm = playbook.frontMatter;
+    const agent = data.agent ?? fm.agent ?? config.agent;
+
+    const problems = await preflight({
+      dataDir: deps.dataDir,
+      minFreeDiskMb: deps.minFreeDiskMb ?? 0,
+      agent,
+      env: deps.agentEnv,
+    });
+    if (problems.length > 0)
+      throw new RunRefused(
+        `This worker cannot run it:\n\n${problems.map((p) => `- ${p}`).join("\n")}\n\nOnce that is fixed: \`/maestro retry ${data.runId}\``,
+      );
+    const overBudget = await checkDailyBudget(store, repoRef, config.limits.dailyBudgetUsd);
+    if (overBudget) return await finishWithout("budget_exceeded", overBudget);
+    // Over the repo's maxConcurrentRuns: wait (as a delayed job), not fail; the slot is freed in endRun.
+    const slot = await acquireRunSlot(store, repoRef, data.runId, {
+      maxConcurrentRuns: config.limits.maxConcurrentRuns,
+      maxAgeMs: slotMaxAgeMs(config.limits.runTimeoutMinutes),
+    });
+    if (!slot.taken) {
+      await upsertStatusComment(inst.octokit, {
+        ...target,
+        body: renderWaitingComment({
+          runId: data.runId,
+          playbook: data.playbook.name,
+          running: slot.running,
+          maxConcurrentRuns: config.limits.maxConcurrentRuns,
+        }),
+      });
+      await setRunState(store, data.runId, "queued");
+      await job.moveToDelayed(Date.now() + (deps.slotWaitMs ?? 15_000), jobToken);
+      throw new DelayedError();
+    }
+    // The run's cap never lets the repo's day go past its budget.
+    const budgetLeft = config.limits.dailyBudgetUsd - (await spentToday(store, repoRef));
 
     const chain = await resumeChain(store, data);
     const branch = branchFor(data, chain, config.branchPrefix);
@@ -207,7 +262,10 @@ async function processRun(
     const byIndex = new Map(tasks.map((t) => [t.index, t]));
     let liveCost = 0;
     let doneCost = 0;
+    const liveTokens = { input: 0, output: 0 };
+    const doneTokens = { input: 0, output: 0 };
     let current: number | undefined;
+    const startedAt = Date.now();
     const status = new StatusUpdater(inst.octokit, target, deps.statusEditIntervalMs ?? 2000, log);
     const showProgress = () =>
       // A run being handed over shows no stop: the next worker continues the table.
@@ -221,6 +279,13 @@ async function processRun(
           ...(current !== undefined ? { current } : {}),
           tasksTotal: tasks.length,
           costUsd: doneCost + liveCost,
+          agent,
+          actor: data.trigger.actor,
+          elapsedMs: Date.now() - startedAt,
+          tokens: {
+            input: doneTokens.input + liveTokens.input,
+            output: doneTokens.output + liveTokens.output,
+          },
         }),
       );
     showProgress();
@@ -239,7 +304,11 @@ async function processRun(
             showProgress();
             break;
           case "agent.usage":
+            // Usage events carry the task's running totals.
             liveCost = e.costUsd;
+            liveTokens.input = e.inputTokens;
+            liveTokens.output = e.outputTokens;
+            showProgress();
             break;
           case "task.committed": {
             const t = byIndex.get(e.index);
@@ -257,6 +326,9 @@ async function processRun(
               });
             doneCost += e.costUsd;
             liveCost = 0;
+            doneTokens.input += liveTokens.input;
+            doneTokens.output += liveTokens.output;
+            liveTokens.input = liveTokens.output = 0;
             current = undefined;
             if (e.status !== "skipped") showProgress();
             void job
@@ -275,7 +347,6 @@ async function processRun(
     });
 
     let pushError: unknown;
-    const agent = data.agent ?? fm.agent ?? config.agent;
     let result: RunResult;
     try {
       result = await runPlaybook({
@@ -292,7 +363,10 @@ async function processRun(
           : {}),
         verify: fm.verify ?? config.verify,
         limits: {
-          maxCostUsd: data.maxCostUsd ?? fm.maxCostUsd ?? config.limits.maxCostUsdPerRun,
+          maxCostUsd: Math.max(
+            0,
+            Math.min(data.maxCostUsd ?? fm.maxCostUsd ?? config.limits.maxCostUsdPerRun, budgetLeft),
+          ),
           taskTimeoutMs: minutes(fm.taskTimeoutMinutes ?? config.limits.taskTimeoutMinutes),
           runTimeoutMs: minutes(config.limits.runTimeoutMinutes),
         },
@@ -338,6 +412,20 @@ async function processRun(
     // A failed push is the network's fault, not the run's: retry (resuming from what was pushed).
     if (pushError) throw pushError;
 
+    const hasCommits = result.tasks.some((t) => t.sha) || Boolean(remoteTip);
+    if (config.runLog.commitToBranch && hasCommits) {
+      await commitFileToBranch({
+        repoDir: mirrorDir,
+        branch,
+        filePath: `.maestro/runs/${data.runId}.jsonl`,
+        content: fs.readFileSync(runLogPath(deps.dataDir, data.runId)),
+        message: `Maestro run log ${data.runId}`,
+        author: deps.botIdentity,
+        trailers: { "Maestro-Run": data.runId },
+      });
+      await pushBranch({ repoDir: mirrorDir, branch, remoteUrl, auth: { token: await inst.token() } });
+    }
+
     const logUrl = deps.runLogUrl?.(data.runId);
     const summary: RunSummaryInput = {
       runId: data.runId,
@@ -370,7 +458,7 @@ async function processRun(
     let prUrl: string | undefined;
     if (data.headRef) {
       prUrl = (await findOpenPullRequest(inst.octokit, { owner, repo, head: branch }))?.url;
-    } else if (result.tasks.some((t) => t.sha) || remoteTip) {
+    } else if (hasCommits) {
       const pr = await ensureDraftPullRequest(inst.octokit, {
         owner,
         repo,
@@ -385,9 +473,20 @@ async function processRun(
         ...(deps.prBackoffMs ? { backoffMs: deps.prBackoffMs } : {}),
       });
       prUrl = pr.url;
+      if (pr.created) {
+        const asked = await requestReview(inst.octokit, {
+          owner,
+          repo,
+          pullNumber: pr.number,
+          reviewer: data.trigger.actor,
+        });
+        if (!asked) log.warn({ runId: data.runId, reviewer: data.trigger.actor }, "review request refused");
+      }
     }
     if (prUrl) summary.prUrl = prUrl;
+    if (hasCommits) await publishCheckRun(deps, inst.octokit, { owner, repo, mirrorDir, branch, summary });
     await status.finish(renderFinishedComment(summary));
+    if (result.status === "succeeded") await celebrate(deps, inst.octokit, data);
     await endRun(deps, inst.octokit, data, result.status, prUrl);
     log.info({ runId: data.runId, status: result.status, prUrl }, "run finished");
     return {
@@ -401,6 +500,7 @@ async function processRun(
       ...(summary.error ? { error: summary.error } : {}),
     };
   } catch (err) {
+    if (err instanceof DelayedError) throw err;
     if (err instanceof HandOver || shuttingDown()) throw new HandOver();
     const message = redact(err instanceof Error ? err.message : String(err));
     if (err instanceof RunRefused) return finishWithout("failed", message);
@@ -438,6 +538,51 @@ async function endRun(
       if (httpStatus(err) !== 404)
         (deps.log ?? silentLog).warn({ err: String(err) }, "could not remove the trigger label");
     }
+  }
+}
+
+/** The "Maestro" check run on the branch's head. An app installed without `checks: write` only loses the check. */
+async function publishCheckRun(
+  deps: WorkerDeps,
+  octokit: Octokit,
+  input: { owner: string; repo: string; mirrorDir: string; branch: string; summary: RunSummaryInput },
+): Promise<void> {
+  const { summary } = input;
+  const headSha = await resolveRef(input.mirrorDir, `refs/heads/${input.branch}`);
+  try {
+    await upsertCheckRun(octokit, {
+      owner: input.owner,
+      repo: input.repo,
+      headSha,
+      runId: summary.runId,
+      status: summary.status,
+      title: `${summary.tasksDone}/${summary.tasksTotal} tasks done, ${usd(summary.costUsd)}`,
+      summary: renderFinishedComment(summary),
+      ...(summary.logUrl ? { detailsUrl: summary.logUrl } : {}),
+    });
+  } catch (err) {
+    const code = httpStatus(err);
+    if (code !== 403 && code !== 404) throw err;
+    (deps.log ?? silentLog).warn(
+      { runId: summary.runId, status: code },
+      "check run refused: grant the app `checks: write` to get one",
+    );
+  }
+}
+
+/** 🚀 on what triggered a run that succeeded; a lost reaction is not worth failing the run. */
+async function celebrate(deps: WorkerDeps, octokit: Octokit, data: RunJobData): Promise<void> {
+  const base = { owner: data.repo.owner, repo: data.repo.name };
+  const target: ReactionTarget | null = data.trigger.commentId
+    ? { kind: "comment", ...base, commentId: data.trigger.commentId }
+    : data.trigger.kind === "label"
+      ? { kind: "issue", ...base, issueNumber: data.issueNumber }
+      : null;
+  if (!target) return;
+  try {
+    await react(octokit, target, "succeeded");
+  } catch (err) {
+    (deps.log ?? silentLog).warn({ runId: data.runId, err: String(err) }, "could not add the 🚀 reaction");
   }
 }
 

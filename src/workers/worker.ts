@@ -10,7 +10,7 @@ import { Worker, type ConnectionOptions } from "bullmq";
 import type { Redis } from "ioredis";
 import { loadEnvConfig } from "../config/env.js";
 import { createRedis } from "../queue/connection.js";
-import { DEFAULT_PREFIX, QUEUE_NAME } from "../queue/names.js";
+import { QUEUE_NAME, resolvePrefix } from "../queue/names.js";
 import type { WorkerDeps } from "./deps.js";
 import { createRunProcessor, type RunJobResult } from "./processor.js";
 
@@ -45,7 +45,7 @@ export interface RunningWorker {
 
 export async function startWorker(opts: StartWorkerOptions): Promise<RunningWorker> {
   const cfg = loadEnvConfig(opts.env);
-  const prefix = opts.prefix ?? (opts.env.MAESTRO_REDIS_PREFIX?.trim() || DEFAULT_PREFIX);
+  const prefix = opts.prefix ?? resolvePrefix(opts.env);
   const ownConnection = !opts.connection;
   const connection = opts.connection ?? createRedis(cfg.redisUrl, { forWorker: true });
   if (ownConnection) connection.on("error", () => undefined);

@@ -6,7 +6,8 @@ import type { Store } from "../../src/queue/connection.js";
 export const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 
 export function uniquePrefix(label: string): string {
-  return `mtest-${label}-${process.pid}-${randomBytes(4).toString("hex")}`;
+  // Hash-tagged like the production prefix, so resolvePrefix leaves it as it is.
+  return `{mtest-${label}-${process.pid}-${randomBytes(4).toString("hex")}}`;
 }
 
 export function testStore(label: string): Store & { close(): Promise<void> } {

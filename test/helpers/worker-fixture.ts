@@ -6,7 +6,6 @@ import path from "node:path";
 import type { ProbotOctokit } from "probot";
 import type { RunJobData } from "../../src/queue/job-schema.js";
 import { recordRun } from "../../src/queue/runs-index.js";
-import { markRunActive } from "../../src/queue/budget.js";
 import type { Store } from "../../src/queue/connection.js";
 import { createAppAuth } from "../../src/workers/installation.js";
 import type { WorkerDeps } from "../../src/workers/deps.js";
@@ -71,7 +70,7 @@ export function jobData(runId: string, over: Partial<RunJobData> = {}): RunJobDa
   };
 }
 
-/** What the handler does before enqueueing: the run record and the repo's active slot. */
+/** What the handler does before enqueueing: the run record. */
 export async function recordQueued(store: Store, data: RunJobData): Promise<void> {
   await recordRun(store, {
     runId: data.runId,
@@ -82,7 +81,6 @@ export async function recordQueued(store: Store, data: RunJobData): Promise<void
     job: data,
     ...(data.resumeOf ? { resumeOf: data.resumeOf } : {}),
   });
-  await markRunActive(store, data.repo, data.runId);
 }
 
 export function workerDeps(

@@ -20,9 +20,22 @@ export interface FakeOpenPull {
   state: "open" | "closed";
 }
 
+export interface FakeCheckRun {
+  id: number;
+  name: string;
+  head_sha: string;
+  external_id?: string;
+  status?: string;
+  conclusion?: string;
+  output?: { title?: string; summary?: string };
+}
+
 export interface WorkerGitHub {
   gh: GitHubMock;
   pulls: FakeOpenPull[];
+  checkRuns: FakeCheckRun[];
+  /** `#<pull>:<login>` for each requested reviewer. */
+  reviewRequests: string[];
   labelsRemoved: string[];
   defaultBranch: string;
 }
@@ -35,6 +48,10 @@ const MINE = new Set([
   "DELETE /repos/{owner}/{repo}/issues/{issue_number}/labels/{name}",
   "GET /users/{username}",
   "GET /app",
+  "GET /repos/{owner}/{repo}/commits/{ref}/check-runs",
+  "POST /repos/{owner}/{repo}/check-runs",
+  "PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}",
+  "POST /repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers",
 ]);
 
 function routeOf(method: string, uri: string): string | null {
@@ -51,6 +68,8 @@ export function mockWorkerGitHub(opts: {
 }): WorkerGitHub {
   const out = {
     pulls: [] as FakeOpenPull[],
+    checkRuns: [] as FakeCheckRun[],
+    reviewRequests: [] as string[],
     labelsRemoved: [] as string[],
     defaultBranch: opts.defaultBranch ?? "main",
   } as WorkerGitHub;
@@ -155,6 +174,30 @@ export function mockWorkerGitHub(opts: {
           out.labelsRemoved.push(`#${p.issue_number}:${p.name}`);
           result = [200, []];
           break;
+        case "GET /repos/{owner}/{repo}/commits/{ref}/check-runs": {
+          const name = url.searchParams.get("check_name");
+          const list = out.checkRuns.filter((c) => c.head_sha === p.ref && (!name || c.name === name));
+          result = [200, { total_count: list.length, check_runs: list }];
+          break;
+        }
+        case "POST /repos/{owner}/{repo}/check-runs": {
+          const c = { ...(rec.body as Omit<FakeCheckRun, "id">), id: out.checkRuns.length + 1 };
+          out.checkRuns.push(c);
+          result = [201, c];
+          break;
+        }
+        case "PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}": {
+          const c = out.checkRuns.find((x) => x.id === Number(p.check_run_id));
+          if (c) Object.assign(c, rec.body);
+          result = c ? [200, c] : [404, { message: "Not Found" }];
+          break;
+        }
+        case "POST /repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers": {
+          const b = rec.body as { reviewers?: string[] };
+          for (const r of b.reviewers ?? []) out.reviewRequests.push(`#${p.pull_number}:${r}`);
+          result = [201, pullJson(out.pulls.find((x) => x.number === Number(p.pull_number))!)];
+          break;
+        }
         case "GET /app":
           result = [200, { id: 1, slug: "maestro-test", name: "Maestro test", owner: null }];
           break;

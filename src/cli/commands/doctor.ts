@@ -38,27 +38,36 @@ export async function doctorCommand(io: CliIO): Promise<number> {
 
   const url = io.env.REDIS_URL || "redis://127.0.0.1:6379";
   // Loaded here only: ioredis is the heaviest import and only doctor/serve need it.
-  const { Redis } = await import("ioredis");
-  const redis = new Redis(url, {
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-    connectTimeout: 2000,
-  });
-  redis.on("error", () => undefined);
+  const { createRedis } = await import("../../queue/connection.js");
+  let redis;
   try {
-    await redis.connect();
-    await redis.ping();
-    checks.push({ name: "redis", ok: true, detail: `${redactUrl(url)} answers PING`, required: false });
-  } catch (err) {
-    checks.push({
-      name: "redis",
-      ok: false,
-      detail: `${redactUrl(url)} unreachable (${err instanceof Error ? err.message : String(err)}); needed for serve/worker only`,
-      required: false,
+    redis = createRedis(url, {
+      options: {
+        lazyConnect: true,
+        maxRetriesPerRequest: 0,
+        retryStrategy: () => null,
+        connectTimeout: 2000,
+      },
     });
-  } finally {
-    redis.disconnect();
+  } catch (err) {
+    checks.push({ name: "redis", ok: false, detail: (err as Error).message, required: false });
+  }
+  if (redis) {
+    redis.on("error", () => undefined);
+    try {
+      await redis.connect();
+      await redis.ping();
+      checks.push({ name: "redis", ok: true, detail: `${redactUrl(url)} answers PING`, required: false });
+    } catch (err) {
+      checks.push({
+        name: "redis",
+        ok: false,
+        detail: `${redactUrl(url)} unreachable (${err instanceof Error ? err.message : String(err)}); needed for serve/worker only`,
+        required: false,
+      });
+    } finally {
+      redis.disconnect();
+    }
   }
 
   for (const agent of AGENT_NAMES) {

@@ -390,12 +390,12 @@ describe("runs", () => {
     expect(replies()[0]).toContain("$60.00");
   });
 
-  it("over maxConcurrentRuns: refused", async () => {
+  it("over maxConcurrentRuns: still queued (the worker holds it until a slot frees), no refusal", async () => {
     gh.state.files[".github/maestro.yml"] = "limits:\n  maxConcurrentRuns: 1\n";
     await comment("/maestro run fix-issue");
     await comment("/maestro run add-tests");
-    expect(await jobs()).toHaveLength(1);
-    expect(replies()[0]).toContain("maxConcurrentRuns");
+    expect(await jobs()).toHaveLength(2);
+    expect(replies()).toEqual([]);
   });
 
   it("cancel removes a queued job and marks the run cancelled", async () => {

@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import {
   addCost,
   activeRunCount,
-  checkCaps,
-  markRunActive,
+  acquireRunSlot,
+  checkDailyBudget,
   markRunInactive,
   spentToday,
 } from "../../../src/queue/budget.js";
@@ -155,34 +155,46 @@ describe("runs index", () => {
   });
 });
 
-describe("budget and caps", () => {
+describe("budget and slots", () => {
   const repo = { owner: "octo", name: "budget" };
-  const limits = { dailyBudgetUsd: 5, maxConcurrentRuns: 2, runTimeoutMinutes: 60 };
   const day = new Date("2026-03-04T10:00:00Z");
 
   it("sums cost per UTC day and refuses when the daily budget is used up", async () => {
-    expect(await checkCaps(store, { repo, limits, now: day })).toBeNull();
+    expect(await checkDailyBudget(store, repo, 5, day)).toBeNull();
     await addCost(store, repo, 2.5, day);
     await addCost(store, repo, 2.6, day);
     expect(await spentToday(store, repo, day)).toBeCloseTo(5.1);
     expect(await spentToday(store, repo, new Date("2026-03-05T00:00:01Z"))).toBe(0);
-    const refusal = await checkCaps(store, { repo, limits, now: day });
+    const refusal = await checkDailyBudget(store, repo, 5, day);
     expect(refusal).toContain("$5.10");
     expect(refusal).toContain("$5.00");
     expect(refusal).toContain("dailyBudgetUsd");
     await expect(addCost(store, repo, -1, day)).rejects.toThrow(/non-negative/);
   });
 
-  it("refuses when maxConcurrentRuns runs are active, and ignores stale entries", async () => {
+  it("gives maxConcurrentRuns slots, lets a holder take its own again, and ignores stale holders", async () => {
     const r2 = { owner: "octo", name: "conc" };
     const now = new Date("2026-03-04T10:00:00Z");
-    await markRunActive(store, r2, "ra", now);
-    expect(await checkCaps(store, { repo: r2, limits, now })).toBeNull();
-    await markRunActive(store, r2, "rb", now);
-    expect(await checkCaps(store, { repo: r2, limits, now })).toContain("2 run(s)");
+    const opts = { maxConcurrentRuns: 2, maxAgeMs: 24 * 3600_000, now };
+    expect(await acquireRunSlot(store, r2, "ra", opts)).toEqual({ taken: true, running: 1 });
+    expect(await acquireRunSlot(store, r2, "rb", opts)).toEqual({ taken: true, running: 2 });
+    expect(await acquireRunSlot(store, r2, "rc", opts)).toEqual({ taken: false, running: 2 });
+    // A resumed run (same id) keeps its slot.
+    expect(await acquireRunSlot(store, r2, "rb", opts)).toEqual({ taken: true, running: 2 });
     await markRunInactive(store, r2, "rb");
-    expect(await activeRunCount(store, r2, 3600_000, now)).toBe(1);
-    // Three days later the entry for "ra" is stale (a crashed worker) and no longer counts.
-    expect(await activeRunCount(store, r2, 24 * 3600_000, new Date("2026-03-07T10:00:00Z"))).toBe(0);
+    expect(await acquireRunSlot(store, r2, "rc", opts)).toEqual({ taken: true, running: 2 });
+    expect(await activeRunCount(store, r2, 3600_000, now)).toBe(2);
+    // Three days later the entries are stale (a dead worker) and no longer count.
+    const later = { ...opts, now: new Date("2026-03-07T10:00:00Z") };
+    expect(await acquireRunSlot(store, r2, "rd", later)).toEqual({ taken: true, running: 1 });
+  });
+
+  it("hands out exactly maxConcurrentRuns slots to concurrent callers", async () => {
+    const r3 = { owner: "octo", name: "race" };
+    const opts = { maxConcurrentRuns: 3, maxAgeMs: 3600_000 };
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => acquireRunSlot(store, r3, `race${i}`, opts)),
+    );
+    expect(results.filter((r) => r.taken)).toHaveLength(3);
   });
 });

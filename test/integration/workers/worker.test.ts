@@ -12,6 +12,7 @@ import { getRun } from "../../../src/queue/runs-index.js";
 import { spentToday, activeRunCount } from "../../../src/queue/budget.js";
 import { keys } from "../../../src/queue/keys.js";
 import { startWorker, type RunningWorker } from "../../../src/workers/worker.js";
+import type { WorkerDeps } from "../../../src/workers/deps.js";
 import { generateAppPrivateKey, testOctokit } from "../../helpers/github-api.js";
 import { testStore } from "../../helpers/redis.js";
 import { mockWorkerGitHub, type WorkerGitHub } from "../../helpers/worker-github.js";
@@ -28,6 +29,22 @@ import {
   type WorkerWorld,
 } from "../../helpers/worker-fixture.js";
 import { statusMarker } from "../../../src/github/status-comment.js";
+import { addCost } from "../../../src/queue/budget.js";
+import { runLogPath } from "../../../src/runlog/paths.js";
+import { gitIn } from "../../helpers/git-repo.js";
+import { Ajv2020 } from "ajv/dist/2020.js";
+import addFormats from "ajv-formats";
+
+const ROOT = path.resolve(import.meta.dirname, "../../..");
+
+function runLogProblems(dataDir: string, runId: string): string[] {
+  const schema = JSON.parse(fs.readFileSync(path.join(ROOT, "schemas/run-log.schema.json"), "utf8"));
+  const ajv = new Ajv2020({ strict: false });
+  addFormats.default(ajv);
+  const validate = ajv.compile(schema);
+  const lines = fs.readFileSync(runLogPath(dataDir, runId), "utf8").trim().split("\n");
+  return lines.flatMap((l) => (validate(JSON.parse(l)) ? [] : [`${l}: ${ajv.errorsText(validate.errors)}`]));
+}
 
 const store = testStore("worker");
 const privateKey = generateAppPrivateKey();
@@ -85,12 +102,12 @@ async function waitFor<T>(
   }
 }
 
-async function start(w: WorkerWorld): Promise<RunningWorker> {
+async function start(w: WorkerWorld, over: Partial<WorkerDeps> = {}): Promise<RunningWorker> {
   running = await startWorker({
     env: { MAESTRO_DATA_DIR: w.dataDir, MAESTRO_CONCURRENCY: "2" },
     connection: (connection = store.redis.duplicate()),
     prefix: store.prefix,
-    deps: workerDeps(w, store, { privateKey, Octokit: testOctokit() }),
+    deps: workerDeps(w, store, { privateKey, Octokit: testOctokit() }, over),
     closeGraceMs: 10_000,
   });
   return running;
@@ -125,7 +142,10 @@ describe("worker", () => {
     world = await makeWorld(agentCommand());
     const runId = "rworker3tasks01";
     const commentId = queuedComment(runId);
-    const data = jobData(runId, { statusCommentId: commentId });
+    const data = jobData(runId, {
+      statusCommentId: commentId,
+      trigger: { kind: "comment", actor: "octocat", commentId: 9001 },
+    });
     const spentBefore = await spentToday(store, data.repo);
     await start(world);
     await enqueue(data);
@@ -146,6 +166,22 @@ describe("worker", () => {
     expect(pr.body).toContain("3/3 tasks done");
     expect(pr.body).toContain("Create file two");
     expect(run.prUrl).toBe(`https://github.com/${OWNER}/${REPO}/pull/1`);
+    expect(pr.body).toContain("Refs #7");
+    expect(pr.body).toMatch(/\| 2 \| Create file two \| ✅ done \| \$0\.25 \|/);
+    // The requester is asked to review; the check run sits on the head commit with the summary.
+    expect(gh.reviewRequests).toEqual(["#1:octocat"]);
+    expect(gh.checkRuns).toHaveLength(1);
+    expect(gh.checkRuns[0]).toMatchObject({
+      name: "Maestro",
+      head_sha: commits[2]!.sha,
+      external_id: runId,
+      status: "completed",
+      conclusion: "success",
+    });
+    expect(gh.checkRuns[0]!.output?.summary).toContain("Create file three");
+    // 🚀 on the triggering comment.
+    expect(gh.gh.state.reactions).toContainEqual(expect.objectContaining({ content: "rocket" }));
+    expect(runLogProblems(world.dataDir, runId)).toEqual([]);
 
     // One comment, the handler's, edited from queued to finished; it links the PR.
     const comments = gh.gh.commentsOn(7);
@@ -279,5 +315,112 @@ describe("worker", () => {
     const hash = await store.redis.hgetall(keys.run(store.prefix, runId));
     check("run record", JSON.stringify(hash));
     expect(sightings).toEqual([]);
+  });
+});
+
+describe("worker: repo limits, preflight, run log on the branch", () => {
+  it("runLog.commitToBranch: the JSONL log is committed on the run branch after the task commits", async () => {
+    gh = mockWorkerGitHub({ owner: OWNER, repo: REPO });
+    world = await makeWorld(agentCommand(), "runLog:\n  commitToBranch: true\n");
+    const runId = "rworkerlogcommit";
+    await start(world);
+    await enqueue(jobData(runId, { statusCommentId: queuedComment(runId) }));
+    expect((await finished(runId)).state).toBe("succeeded");
+    const branch = "maestro/7-three-rworkerl";
+    const log = await gitIn(world.remoteDir, "log", "--format=%s", branch, "-4");
+    expect(log.trim().split("\n")).toEqual([
+      `Maestro run log ${runId}`,
+      expect.stringContaining("Create file three"),
+      expect.stringContaining("Create file two"),
+      expect.stringContaining("Create file one"),
+    ]);
+    const committed = await gitIn(world.remoteDir, "show", `${branch}:.maestro/runs/${runId}.jsonl`);
+    expect(
+      committed
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l).type),
+    ).toContain("run.finished");
+    expect(`${committed}\n`).toBe(fs.readFileSync(runLogPath(world.dataDir, runId), "utf8"));
+    // The check run sits on the commit that carries the log (the branch head).
+    const head = (await gitIn(world.remoteDir, "rev-parse", branch)).trim();
+    expect(gh.checkRuns.map((c) => c.head_sha)).toEqual([head]);
+  });
+
+  it("over maxConcurrentRuns the second run waits (comment says so), then runs when the first ends", async () => {
+    gh = mockWorkerGitHub({ owner: OWNER, repo: REPO });
+    world = await makeWorld(agentCommand({ gateTask: 0 }), "");
+    // makeWorld allows 100 runs; this repo allows one at a time.
+    const cfg = path.join(world.tmp, "cfg");
+    await gitIn(world.tmp, "clone", "--quiet", world.remoteDir, cfg);
+    const yml = path.join(cfg, ".github/maestro.yml");
+    fs.writeFileSync(
+      yml,
+      fs.readFileSync(yml, "utf8").replace("maxConcurrentRuns: 100", "maxConcurrentRuns: 1"),
+    );
+    await gitIn(
+      cfg,
+      "-c",
+      "user.name=t",
+      "-c",
+      "user.email=t@example.com",
+      "commit",
+      "-qam",
+      "one at a time",
+    );
+    await gitIn(cfg, "push", "-q", "origin", "main");
+    const first = "rworkerslotone";
+    const second = "rworkerslottwo";
+    const secondComment = queuedComment(second, 8);
+    await start(world, { slotWaitMs: 200 });
+    await enqueue(jobData(first, { statusCommentId: queuedComment(first) }));
+    await waitFor("first run's agent", async () => fs.existsSync(path.join(world!.tmp, "started-0")));
+    await enqueue(jobData(second, { issueNumber: 8, statusCommentId: secondComment }));
+    await waitFor("the waiting comment", async () =>
+      gh.gh.state.comments.find((c) => c.id === secondComment)?.body.includes("waits for a free slot"),
+    );
+    expect((await getRun(store, second))?.state).toBe("queued");
+    expect(await remoteBranches(world.remoteDir)).not.toContain("maestro/8-three-rworkers");
+    fs.writeFileSync(path.join(world.tmp, "gate"), "");
+    expect((await finished(first)).state).toBe("succeeded");
+    expect((await finished(second)).state).toBe("succeeded");
+    expect(gh.pulls).toHaveLength(2);
+    expect(await activeRunCount(store, jobData(first).repo, 3600_000)).toBe(0);
+  });
+
+  it("the repo's daily budget used up by the time the run starts: no agent runs, the comment says why", async () => {
+    gh = mockWorkerGitHub({ owner: OWNER, repo: REPO });
+    world = await makeWorld(agentCommand(), "");
+    const runId = "rworkerbudget01";
+    const commentId = queuedComment(runId);
+    await addCost(store, jobData(runId).repo, 1000);
+    await start(world);
+    await enqueue(jobData(runId, { statusCommentId: commentId }));
+    expect((await finished(runId)).state).toBe("budget_exceeded");
+    expect(gh.gh.state.comments.find((c) => c.id === commentId)?.body).toContain("daily budget");
+    expect(fs.existsSync(path.join(world.tmp, "agent-env-0.txt"))).toBe(false);
+    expect(await remoteBranches(world.remoteDir)).toEqual(["main"]);
+    expect(gh.pulls).toEqual([]);
+  });
+
+  it("preflight: a missing agent binary and too little disk fail the run with a comment that says what to fix", async () => {
+    gh = mockWorkerGitHub({ owner: OWNER, repo: REPO });
+    world = await makeWorld(agentCommand(), "");
+    const runId = "rworkerpreflight";
+    const commentId = queuedComment(runId);
+    await start(world, {
+      minFreeDiskMb: 1024 * 1024 * 1024,
+      agentEnv: { PATH: "/usr/bin:/bin", HOME: world.tmp, MAESTRO_CLAUDE_CODE_BIN: "/nonexistent/claude" },
+    });
+    await enqueue(jobData(runId, { agent: "claude-code", statusCommentId: commentId }));
+    expect((await finished(runId)).state).toBe("failed");
+    const body = gh.gh.state.comments.find((c) => c.id === commentId)!.body;
+    expect(body).toContain("/nonexistent/claude");
+    expect(body).toContain("MAESTRO_CLAUDE_CODE_BIN");
+    expect(body).toContain("MAESTRO_MIN_FREE_DISK_MB");
+    expect(body).toContain(`/maestro retry ${runId}`);
+    expect(await remoteBranches(world.remoteDir)).toEqual(["main"]);
+    // Refused, not retried: one attempt.
+    expect((await queue.getJob(runId))?.attemptsMade).toBeLessThanOrEqual(1);
   });
 });

@@ -81,7 +81,7 @@ describe("loadEnvConfig", () => {
     });
     expect(msg.split("\n")).toEqual([
       "Invalid environment:",
-      '- REDIS_URL must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379, got "localhost:6379". Fix it or unset it to use the default.',
+      '- REDIS_URL must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379, or a Sentinel group, e.g. redis+sentinel://10.0.0.1:26379,10.0.0.2:26379/mymaster, got "localhost:6379". Fix it or unset it to use the default.',
       '- MAESTRO_CONCURRENCY must be a whole number from 1 to 64 (runs per worker process), e.g. 2, got "0". Fix it or unset it to use the default.',
       '- MAESTRO_PUBLIC_URL must be an http:// or https:// URL where this app is reachable, e.g. https://maestro.example.com, got "maestro.example.com". Fix it or unset it.',
       '- MAESTRO_LOG_SIGNING_KEY must be at least 16 characters; generate one with: openssl rand -hex 32, got "…". Fix it or unset it.',

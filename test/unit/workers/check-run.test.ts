@@ -1,0 +1,75 @@
+// The "Maestro" check run against the stand-in GitHub (requests checked against the OpenAPI description).
+import { afterEach, describe, expect, it } from "@jest/globals";
+import { Probot } from "probot";
+import { conclusionFor, upsertCheckRun } from "../../../src/github/check-run.js";
+import type { Octokit } from "../../../src/github/octokit.js";
+import { requestReview } from "../../../src/github/request-review.js";
+import { generateAppPrivateKey, testOctokit } from "../../helpers/github-api.js";
+import { mockWorkerGitHub, type WorkerGitHub } from "../../helpers/worker-github.js";
+
+const privateKey = generateAppPrivateKey();
+let gh: WorkerGitHub;
+
+afterEach(() => {
+  const problems = gh.gh.problems();
+  gh.gh.done();
+  expect(problems).toEqual([]);
+});
+
+async function octokit(): Promise<Octokit> {
+  const probot = new Probot({ appId: 1, privateKey, logLevel: "fatal", Octokit: testOctokit() });
+  return (await probot.auth(2)) as Octokit;
+}
+
+const sha = "a".repeat(40);
+const input = {
+  owner: "o",
+  repo: "r",
+  headSha: sha,
+  runId: "rcheck1",
+  title: "3/3 tasks",
+  summary: "all done",
+};
+
+describe("check run", () => {
+  it("is created once per run; a retried run updates it instead of adding a second", async () => {
+    gh = mockWorkerGitHub({ owner: "o", repo: "r" });
+    const ok = await octokit();
+    const id = await upsertCheckRun(ok, { ...input, status: "failed" });
+    expect(gh.checkRuns).toEqual([
+      expect.objectContaining({ id, name: "Maestro", external_id: "rcheck1", conclusion: "failure" }),
+    ]);
+    expect(await upsertCheckRun(ok, { ...input, status: "succeeded", summary: "now done" })).toBe(id);
+    expect(gh.checkRuns).toHaveLength(1);
+    expect(gh.checkRuns[0]).toMatchObject({ conclusion: "success", output: { summary: "now done" } });
+    // Another run on the same commit gets its own.
+    await upsertCheckRun(ok, { ...input, runId: "rcheck2", status: "cancelled" });
+    expect(gh.checkRuns.map((c) => c.conclusion)).toEqual(["success", "cancelled"]);
+  });
+
+  it("maps every run status to a conclusion", () => {
+    expect(["succeeded", "failed", "cancelled", "budget_exceeded", "timeout"].map(conclusionFor)).toEqual([
+      "success",
+      "failure",
+      "cancelled",
+      "failure",
+      "timed_out",
+    ]);
+  });
+});
+
+describe("review request", () => {
+  it("asks the requester; GitHub's 422 (author or not a collaborator) is not an error", async () => {
+    gh = mockWorkerGitHub({ owner: "o", repo: "r" });
+    gh.pulls.push({ number: 1, head: "b", base: "main", title: "t", body: "", draft: true, state: "open" });
+    const ok = await octokit();
+    expect(await requestReview(ok, { owner: "o", repo: "r", pullNumber: 1, reviewer: "octocat" })).toBe(true);
+    expect(gh.reviewRequests).toEqual(["#1:octocat"]);
+    gh.gh.state.failures.push({
+      route: "POST /repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers",
+      status: 422,
+      times: 1,
+    });
+    expect(await requestReview(ok, { owner: "o", repo: "r", pullNumber: 1, reviewer: "ghost" })).toBe(false);
+  });
+});
