@@ -1,90 +1,14 @@
 // A stand-in for GitHub's REST API built from GitHub's own material: every request the app makes is
 // recorded and checked against the official OpenAPI description (@octokit/openapi), route and body.
 import { createPrivateKey, generateKeyPairSync } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { Ajv, type ValidateFunction } from "ajv";
-import addFormatsModule from "ajv-formats";
 import nock from "nock";
 import { ProbotOctokit } from "probot";
+import { ajv, bodyValidator, matchRoute } from "../support/openapi.js";
 
-const require = createRequire(import.meta.url);
+// The spec matcher lives in test/support/openapi.ts (shared with the local GitHub server).
+export { matchRoute };
 
 type Json = unknown;
-interface Operation {
-  requestBody?: { content?: Record<string, { schema?: object }> };
-}
-interface Route {
-  template: string;
-  method: string;
-  re: RegExp;
-  params: string[];
-  op: Operation;
-}
-
-let routes: Route[] | null = null;
-
-function loadRoutes(): Route[] {
-  if (routes) return routes;
-  const file = require.resolve("@octokit/openapi/generated/api.github.com.deref.json");
-  const spec = JSON.parse(readFileSync(file, "utf8")) as { paths: Record<string, Record<string, Operation>> };
-  routes = [];
-  for (const [template, item] of Object.entries(spec.paths)) {
-    const params: string[] = [];
-    const pattern = template
-      .split(/(\{[^}]+\})/)
-      .map((part) => {
-        const m = /^\{([^}]+)\}$/.exec(part);
-        if (!m) return part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-        params.push(m[1]!);
-        // `{path}` of the contents API may hold slashes.
-        return m[1] === "path" ? "(.+)" : "([^/]+)";
-      })
-      .join("");
-    const re = new RegExp(`^${pattern}$`);
-    for (const [method, op] of Object.entries(item)) {
-      if (!["get", "post", "put", "patch", "delete", "head"].includes(method)) continue;
-      routes.push({ template, method: method.toUpperCase(), re, params, op });
-    }
-  }
-  return routes;
-}
-
-/** The spec route of a request: the match with the fewest parameters (literal segments win). */
-export function matchRoute(
-  method: string,
-  path: string,
-): { route: Route; params: Record<string, string> } | null {
-  let best: { route: Route; params: Record<string, string> } | null = null;
-  for (const route of loadRoutes()) {
-    if (route.method !== method.toUpperCase()) continue;
-    const m = route.re.exec(path);
-    if (!m) continue;
-    if (best && best.route.params.length <= route.params.length) continue;
-    const params: Record<string, string> = {};
-    route.params.forEach((p, i) => (params[p] = decodeURIComponent(m[i + 1]!)));
-    best = { route, params };
-  }
-  return best;
-}
-
-const ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false });
-(addFormatsModule as unknown as (a: Ajv) => void)(ajv);
-// GitHub's spec uses a custom "repo.nwo" (owner/name) format; accept it rather than warn.
-ajv.addFormat("repo.nwo", /^[^/\s]+\/[^/\s]+$/);
-const validators = new Map<string, ValidateFunction>();
-
-function bodyValidator(route: Route): ValidateFunction | null {
-  const schema = route.op.requestBody?.content?.["application/json"]?.schema;
-  if (!schema) return null;
-  const key = `${route.method} ${route.template}`;
-  let v = validators.get(key);
-  if (!v) {
-    v = ajv.compile(schema);
-    validators.set(key, v);
-  }
-  return v;
-}
 
 export interface RecordedRequest {
   method: string;
