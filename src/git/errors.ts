@@ -11,6 +11,8 @@ export type GitErrorKind =
   | "lock"
   | "nothing_to_commit"
   | "merge_conflict"
+  | "protected_branch"
+  | "non_fast_forward"
   | "push_rejected"
   | "disk_full"
   | "timeout"
@@ -77,9 +79,11 @@ const PATTERNS: Array<[GitErrorKind, RegExp]> = [
     /CONFLICT \(|automatic merge failed|merge conflict|you need to resolve your current index|needs merge/i,
   ],
   [
-    "push_rejected",
-    /\[rejected\]|\[remote rejected\]|non-fast-forward|failed to push some refs|fetch first/i,
+    "protected_branch",
+    /protected branch|GH006|GH013|Repository rule violations|push declined due to repository rule/i,
   ],
+  ["non_fast_forward", /non-fast-forward|\(fetch first\)|tip of your current branch is behind/i],
+  ["push_rejected", /\[rejected\]|\[remote rejected\]|failed to push some refs|pre-receive hook declined/i],
 ];
 
 const HINTS: Record<GitErrorKind, string> = {
@@ -90,13 +94,18 @@ const HINTS: Record<GitErrorKind, string> = {
     "The worktree path is taken; remove it (git worktree remove --force PATH) or use another path.",
   already_checked_out:
     "The branch is checked out in another worktree that is still in use; wait for that run or remove its worktree.",
-  auth_failed: "The credentials were refused: check the GitHub App installation's access to this repository.",
+  auth_failed:
+    "GitHub refused the credentials: check that the GitHub App is still installed on this repository with `contents: write`.",
   repo_not_found: "Check the repository owner/name and that the credentials can see it.",
   network: "The remote could not be reached; check connectivity and retry.",
   lock: "Another git process holds a lock; wait and retry, or remove the stale .lock file if no git is running.",
   nothing_to_commit: "There were no changes to commit.",
   merge_conflict: "Resolve the conflict, or start again from a clean base.",
-  push_rejected: "The remote branch moved on; fetch and rebase, or push to a new branch.",
+  protected_branch:
+    "The branch is protected on GitHub (branch protection or a ruleset): Maestro pushes only its own run branches; check `branchPrefix` and the repository's rules for it.",
+  non_fast_forward:
+    "Someone else pushed to this branch meanwhile; Maestro never force-pushes over them. Retry (`/maestro retry`) to continue from the branch as it is now.",
+  push_rejected: "GitHub refused the push (a server-side hook or rule); its message above says why.",
   disk_full: "Free disk space (old worktrees and mirrors under MAESTRO_DATA_DIR) and retry.",
   timeout: "git took too long; check the network and the repository size, or raise the timeout.",
   aborted: "The operation was cancelled.",
@@ -113,11 +122,14 @@ export function gitHint(kind: GitErrorKind): string {
   return HINTS[kind];
 }
 
-/** The most telling line of git's stderr (its fatal:/error: line, else the last non-empty one). */
+/** The most telling line of git's stderr (the remote's error, else git's fatal:/error: line, else the last one). */
 export function mainLine(stderr: string): string {
   const lines = stderr
     .split("\n")
     .map((l) => l.trim())
     .filter(Boolean);
+  // The server's own reason (GitHub's "remote: error: GH006: …") says more than git's "failed to push".
+  const remote = lines.find((l) => /^remote: (fatal|error):/i.test(l));
+  if (remote) return remote.replace(/^remote:\s*/i, "");
   return lines.find((l) => /^(fatal|error):/i.test(l)) ?? lines[lines.length - 1] ?? "";
 }

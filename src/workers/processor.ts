@@ -8,6 +8,7 @@ import { DelayedError, UnrecoverableError, type Job } from "bullmq";
 import { runPlaybook } from "../engine/run-playbook.js";
 import type { GitIdentity, RunResult } from "../engine/types.js";
 import { commitFileToBranch } from "../git/commit-file.js";
+import { GitError, gitHint, mainLine, type GitErrorKind } from "../git/errors.js";
 import { ensureMirror, pushBranch } from "../git/mirror.js";
 import { resolveRef } from "../git/refs.js";
 import { upsertCheckRun } from "../github/check-run.js";
@@ -73,6 +74,15 @@ export interface RunProcessor {
   /** Ends the shared cancel subscription. */
   close(): Promise<void>;
 }
+
+const PERMANENT_GIT_ERRORS = new Set<GitErrorKind>([
+  "auth_failed",
+  "repo_not_found",
+  "protected_branch",
+  "push_rejected",
+  "disk_full",
+  "git_missing",
+]);
 
 /** A failure that is the run's own (bad config, bad playbook): reported, not retried. */
 class RunRefused extends Error {}
@@ -504,6 +514,14 @@ async function processRun(
     if (err instanceof HandOver || shuttingDown()) throw new HandOver();
     const message = redact(err instanceof Error ? err.message : String(err));
     if (err instanceof RunRefused) return finishWithout("failed", message);
+    // git failures a retry cannot fix (credentials, protection rules, a full disk): say so now, once.
+    if (err instanceof GitError && PERMANENT_GIT_ERRORS.has(err.kind)) {
+      log.error({ runId: data.runId, err: message }, "run stopped on a git error");
+      return finishWithout(
+        "failed",
+        `git refused: ${redact(mainLine(err.stderr) || err.message)}\n\n${gitHint(err.kind)}\n\nWhat was pushed before stays on the branch; once fixed: \`/maestro retry ${data.runId}\``,
+      );
+    }
     const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     log.error({ runId: data.runId, err: message, lastAttempt }, "run attempt failed");
     if (lastAttempt) {

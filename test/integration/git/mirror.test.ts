@@ -269,7 +269,7 @@ describe("pushBranch and worktrees of the mirror", () => {
     expect(await gitIn(dir, "rev-parse", "maestro/1-x-run1")).toBe(c!.sha);
   });
 
-  it("reports a non-fast-forward push as push_rejected, and force overrides it", async () => {
+  it("reports a non-fast-forward push as non_fast_forward, and force overrides it", async () => {
     const { work, remote, remoteUrl, dataDir } = await setup();
     await work.git("push", "--quiet", remote, "main:refs/heads/run");
     await fs.writeFile(path.join(work.dir, "x.txt"), "remote side\n");
@@ -281,7 +281,7 @@ describe("pushBranch and worktrees of the mirror", () => {
     await gitIn(dir, "branch", "run", "origin/main");
     const err = await pushBranch({ repoDir: dir, branch: "run", remoteUrl }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(GitError);
-    expect((err as GitError).kind).toBe("push_rejected");
+    expect((err as GitError).kind).toBe("non_fast_forward");
     await pushBranch({ repoDir: dir, branch: "run", remoteUrl, force: true });
     expect(await gitIn(remote, "rev-parse", "run")).toBe(await gitIn(dir, "rev-parse", "run"));
   });

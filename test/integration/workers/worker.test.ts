@@ -29,7 +29,8 @@ import {
   type WorkerWorld,
 } from "../../helpers/worker-fixture.js";
 import { statusMarker } from "../../../src/github/status-comment.js";
-import { addCost } from "../../../src/queue/budget.js";
+import { addCost, utcDay } from "../../../src/queue/budget.js";
+import { repoKey } from "../../../src/queue/keys.js";
 import { runLogPath } from "../../../src/runlog/paths.js";
 import { gitIn } from "../../helpers/git-repo.js";
 import { Ajv2020 } from "ajv/dist/2020.js";
@@ -393,10 +394,18 @@ describe("worker: repo limits, preflight, run log on the branch", () => {
     world = await makeWorld(agentCommand(), "");
     const runId = "rworkerbudget01";
     const commentId = queuedComment(runId);
-    await addCost(store, jobData(runId).repo, 1000);
+    const repo = jobData(runId).repo;
+    const ledger = keys.cost(store.prefix, repoKey(repo), utcDay(new Date()));
+    const before = await store.redis.get(ledger);
+    await addCost(store, repo, 1000);
     await start(world);
     await enqueue(jobData(runId, { statusCommentId: commentId }));
-    expect((await finished(runId)).state).toBe("budget_exceeded");
+    try {
+      expect((await finished(runId)).state).toBe("budget_exceeded");
+    } finally {
+      // The other tests of this file spend on the same repo.
+      await store.redis.set(ledger, before ?? "0");
+    }
     expect(gh.gh.state.comments.find((c) => c.id === commentId)?.body).toContain("daily budget");
     expect(fs.existsSync(path.join(world.tmp, "agent-env-0.txt"))).toBe(false);
     expect(await remoteBranches(world.remoteDir)).toEqual(["main"]);
@@ -422,5 +431,28 @@ describe("worker: repo limits, preflight, run log on the branch", () => {
     expect(await remoteBranches(world.remoteDir)).toEqual(["main"]);
     // Refused, not retried: one attempt.
     expect((await queue.getJob(runId))?.attemptsMade).toBeLessThanOrEqual(1);
+  });
+
+  it("a push GitHub refuses (protected branch rule): the run fails at once with git's reason, no retries", async () => {
+    gh = mockWorkerGitHub({ owner: OWNER, repo: REPO });
+    world = await makeWorld(agentCommand(), "");
+    // GitHub's own refusal text, from a pre-receive hook on the stand-in remote.
+    const hook = path.join(world.remoteDir, "hooks/pre-receive");
+    fs.writeFileSync(
+      hook,
+      '#!/bin/sh\necho "error: GH006: Protected branch update failed for refs/heads/maestro." >&2\nexit 1\n',
+    );
+    fs.chmodSync(hook, 0o755);
+    const runId = "rworkerprotected";
+    const commentId = queuedComment(runId);
+    await start(world);
+    await enqueue(jobData(runId, { statusCommentId: commentId }));
+    expect((await finished(runId)).state).toBe("failed");
+    const body = gh.gh.state.comments.find((c) => c.id === commentId)!.body;
+    expect(body).toContain("GH006: Protected branch update failed");
+    expect(body).toContain("branchPrefix");
+    expect((await queue.getJob(runId))?.attemptsMade).toBeLessThanOrEqual(1);
+    expect(await remoteBranches(world.remoteDir)).toEqual(["main"]);
+    expect(gh.pulls).toEqual([]);
   });
 });

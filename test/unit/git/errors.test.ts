@@ -39,8 +39,17 @@ describe("classifyGitError", () => {
     ],
     [
       " ! [rejected]        main -> main (fetch first)\nerror: failed to push some refs to '/r.git'",
-      "push_rejected",
+      "non_fast_forward",
     ],
+    [
+      " ! [rejected]        b -> b (non-fast-forward)\nerror: failed to push some refs to 'https://github.com/o/r.git'",
+      "non_fast_forward",
+    ],
+    [
+      "remote: error: GH006: Protected branch update failed for refs/heads/main.\n ! [remote rejected] main -> main (protected branch hook declined)",
+      "protected_branch",
+    ],
+    [" ! [remote rejected] b -> b (pre-receive hook declined)", "push_rejected"],
     ["error: unable to write file: No space left on device", "disk_full"],
     ["fatal: something nobody has seen", "unknown"],
   ];
