@@ -1,19 +1,63 @@
-// `npm run bench`: runs the benchmarks and prints Markdown for docs/benchmarks.md.
+// `npm run bench [-- NAME...]`: runs benchmarks and prints Markdown for docs/benchmarks.md; plots go to
+// docs/bench/*.svg. With no name: a quick pass (a few minutes) over orchestration and intake.
+// BENCH_REPEATS=N sets the repeats of every benchmark.
+import { execFileSync } from "node:child_process";
 import os from "node:os";
 import { benchClaudeCode } from "./claude-code.js";
+import { benchGrowth } from "./growth.js";
+import { benchIntake } from "./intake.js";
 import { benchOrchestration } from "./orchestration.js";
 
-const repeats = Number(process.env.BENCH_REPEATS ?? 5);
-const only = process.argv[2];
-console.log(
-  `Machine: ${os.cpus().length} cores, node ${process.version}, ${new Date().toISOString().slice(0, 10)}, load ${os.loadavg()[0]!.toFixed(1)}\n`,
-);
-if (!only || only === "orchestration") {
-  console.log("## Orchestration per task\n");
-  console.log(await benchOrchestration(repeats));
-  console.log();
+const envRepeats = process.env.BENCH_REPEATS ? Number(process.env.BENCH_REPEATS) : undefined;
+const repeats = (dflt: number) => envRepeats ?? dflt;
+
+const benches: Record<string, { title: string; run: () => Promise<string> }> = {
+  orchestration: {
+    title: "Orchestration per task",
+    run: () => benchOrchestration(repeats(5)),
+  },
+  intake: {
+    title: "Webhook intake, non-command comments",
+    run: () =>
+      benchIntake({
+        rounds: repeats(8),
+        durationS: Number(process.env.BENCH_DURATION_S ?? 5),
+        connections: 10,
+        ...(process.env.BENCH_CPU_PROF_DIR ? { cpuProfDir: process.env.BENCH_CPU_PROF_DIR } : {}),
+      }),
+  },
+  growth: { title: "Growth with the number of tasks", run: () => benchGrowth(repeats(3)) },
+  "claude-code": {
+    title: "Same 3-task playbook with the real Claude Code CLI",
+    run: () => benchClaudeCode(repeats(5)),
+  },
+};
+const quick: Record<string, { title: string; run: () => Promise<string> }> = {
+  orchestration: { title: "Orchestration per task (quick)", run: () => benchOrchestration(repeats(2)) },
+  intake: {
+    title: "Webhook intake, non-command comments (quick)",
+    run: () => benchIntake({ rounds: repeats(1), durationS: 5, connections: 10 }),
+  },
+};
+
+const names = process.argv.slice(2);
+const unknown = names.filter((n) => !(n in benches));
+if (unknown.length > 0) {
+  console.error(
+    `bench: unknown benchmark ${unknown.join(", ")}; choose from ${Object.keys(benches).join(", ")}`,
+  );
+  process.exit(2);
 }
-if (!only || only === "claude-code") {
-  console.log("## Same 3-task playbook with the real Claude Code CLI\n");
-  console.log(await benchClaudeCode(repeats));
+const selected = names.length > 0 ? names.map((n) => benches[n]!) : Object.values(quick);
+
+const git = execFileSync("git", ["--version"], { encoding: "utf8" }).trim();
+const memGb = (os.totalmem() / 2 ** 30).toFixed(0);
+console.log(
+  `Machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"}), ${memGb} GB RAM, node ${process.version}, ${git}, ` +
+    `${new Date().toISOString().slice(0, 10)}, load ${os.loadavg()[0]!.toFixed(1)}\n`,
+);
+for (const b of selected) {
+  console.log(`## ${b.title}\n`);
+  console.log(await b.run());
+  console.log();
 }

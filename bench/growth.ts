@@ -1,0 +1,3 @@
+export async function benchGrowth(_repeats: number): Promise<string> {
+  return "todo";
+}
