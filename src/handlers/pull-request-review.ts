@@ -27,6 +27,7 @@ export async function onPullRequestReview(
     issue: { title: pr.title ?? "", body: pr.body ?? "" },
     kind: "review",
     url: review.html_url,
+    reviewId: review.id,
     reactionTarget: { kind: "review" },
     pull: pullInfoFrom(pr as unknown as Parameters<typeof pullInfoFrom>[0]),
   };

@@ -7,6 +7,8 @@ import { renderQueuedComment, upsertStatusComment } from "../github/status-comme
 import { parsePlaybook } from "../playbooks/parse.js";
 import { PlaybookError } from "../playbooks/errors.js";
 import { availablePlaybooks, resolvePlaybook } from "../playbooks/resolve.js";
+import { expandReviewTasks, renderReviewArgs } from "../playbooks/review-tasks.js";
+import { listReviewComments } from "../github/review-comments.js";
 import type { Playbook } from "../playbooks/types.js";
 import { checkDailyBudget } from "../queue/budget.js";
 import { enqueueRun } from "../queue/enqueue.js";
@@ -151,8 +153,35 @@ export async function runCommand(
     );
   }
 
-  const choice = await choosePlaybook(deps, t, req);
+  let choice = await choosePlaybook(deps, t, req);
   if (!choice.ok) return refused(choice.reply);
+  // A review follow-up: the review's inline comments are the input, one task each where the playbook allows.
+  let reviewComments: RunJobData["reviewComments"] = req.resume?.reviewComments;
+  let reviewArgs: string | undefined;
+  if (!req.resume && t.reviewId !== undefined && req.fixText === undefined) {
+    const comments = (
+      await listReviewComments(t.octokit, {
+        owner: t.owner,
+        repo: t.repo,
+        pullNumber: t.issueNumber,
+        reviewId: t.reviewId,
+      })
+    ).map((c) => ({ ...c, body: sanitizeUntrustedText(c.body).slice(0, 8000) }));
+    if (comments.length > 0) {
+      const expanded = expandReviewTasks(choice.source, comments);
+      if (expanded) choice = { ...choice, source: expanded.source };
+      reviewArgs = renderReviewArgs(comments);
+      reviewComments = comments.map((c) => {
+        const task = expanded?.taskOf.get(c.id);
+        return {
+          id: c.id,
+          path: c.path,
+          ...(c.line !== undefined ? { line: c.line } : {}),
+          ...(task !== undefined ? { task } : {}),
+        };
+      });
+    }
+  }
   const parsed = parseChosen(choice);
   if (!parsed.ok) return refused(parsed.reply);
   const fm = parsed.playbook.frontMatter;
@@ -212,7 +241,8 @@ export async function runCommand(
     title: sanitizeUntrustedText(t.issue.title ?? "").slice(0, 1024),
     body: sanitizeUntrustedText(t.issue.body ?? "").slice(0, 262_144),
   };
-  const args = req.fixText ?? req.args ?? req.resume?.args;
+  const args =
+    req.fixText ?? ([reviewArgs, req.args].filter(Boolean).join("\n\n") || undefined) ?? req.resume?.args;
   const data: RunJobData = {
     runId,
     repo: { owner: t.owner, name: t.repo, ...(t.repoId ? { id: t.repoId } : {}) },
@@ -233,6 +263,7 @@ export async function runCommand(
       ...(t.commentId ? { commentId: t.commentId } : {}),
     },
     statusCommentId: status.id,
+    ...(reviewComments?.length ? { reviewComments } : {}),
     ...(req.resume ? { resumeOf: req.resume.runId } : {}),
     requestedAt: now.toISOString(),
   };

@@ -23,6 +23,8 @@ export interface Trigger {
   kind: "comment" | "label" | "review";
   url?: string;
   commentId?: number;
+  /** A submitted review: its inline comments are the input of the follow-up. */
+  reviewId?: number;
   reactionTarget: ReactionTarget;
   /** Known from the payload (reviews); fetched on demand otherwise. */
   pull?: PullInfo;

@@ -57,6 +57,21 @@ export const runJobSchema = z
       })
       .strict(),
     statusCommentId: z.number().int().positive().optional(),
+    /** The review's inline comments a review follow-up addresses; each gets a reply when the run ends. */
+    reviewComments: z
+      .array(
+        z
+          .object({
+            id: z.number().int().positive(),
+            path: z.string().max(4096),
+            line: z.number().int().positive().optional(),
+            /** The task made for this comment, when the playbook has one per comment. */
+            task: z.number().int().nonnegative().optional(),
+          })
+          .strict(),
+      )
+      .max(100)
+      .optional(),
     /** The failed or cancelled run this one resumes. */
     resumeOf: runIdSchema.optional(),
     requestedAt: z.string().datetime({ offset: true }),

@@ -11,4 +11,6 @@ export const keys = {
   issueRuns: (prefix: string, repo: string, issueNumber: number) => `${prefix}:runs:${repo}#${issueNumber}`,
   cost: (prefix: string, repo: string, day: string) => `${prefix}:cost:${repo}:${day}`,
   active: (prefix: string, repo: string) => `${prefix}:active:${repo}`,
+  /** A review comment already answered for a run (replies are posted once, whatever retries). */
+  reviewReply: (prefix: string, runId: string, commentId: number) => `${prefix}:reply:${runId}:${commentId}`,
 };

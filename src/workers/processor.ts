@@ -17,6 +17,8 @@ import { httpStatus } from "../github/octokit.js";
 import { ensureDraftPullRequest, findOpenPullRequest } from "../github/pull-request.js";
 import { react, type ReactionTarget } from "../github/reactions.js";
 import { requestReview } from "../github/request-review.js";
+import { replyToReviewComment } from "../github/review-comments.js";
+import { keys } from "../queue/keys.js";
 import {
   renderFinishedComment,
   renderPullRequestBody,
@@ -496,6 +498,8 @@ async function processRun(
     if (prUrl) summary.prUrl = prUrl;
     if (hasCommits) await publishCheckRun(deps, inst.octokit, { owner, repo, mirrorDir, branch, summary });
     await status.finish(renderFinishedComment(summary));
+    if (data.reviewComments?.length && data.prNumber)
+      await answerReviewComments(deps, inst.octokit, data, summary);
     if (result.status === "succeeded") await celebrate(deps, inst.octokit, data);
     await endRun(deps, inst.octokit, data, result.status, prUrl);
     log.info({ runId: data.runId, status: result.status, prUrl }, "run finished");
@@ -585,6 +589,50 @@ async function publishCheckRun(
       { runId: summary.runId, status: code },
       "check run refused: grant the app `checks: write` to get one",
     );
+  }
+}
+
+/** One reply per review comment of a review follow-up, saying what became of it; each posted once. */
+async function answerReviewComments(
+  deps: WorkerDeps,
+  octokit: Octokit,
+  data: RunJobData,
+  summary: RunSummaryInput,
+): Promise<void> {
+  for (const c of data.reviewComments ?? []) {
+    const key = keys.reviewReply(deps.store.prefix, data.runId, c.id);
+    if ((await deps.store.redis.set(key, "1", "EX", 30 * 24 * 3600, "NX")) !== "OK") continue;
+    try {
+      await replyToReviewComment(octokit, {
+        owner: data.repo.owner,
+        repo: data.repo.name,
+        pullNumber: data.prNumber!,
+        commentId: c.id,
+        body: reviewReplyText(c.task, summary),
+      });
+    } catch (err) {
+      await deps.store.redis.del(key);
+      throw err;
+    }
+  }
+}
+
+export function reviewReplyText(task: number | undefined, s: RunSummaryInput): string {
+  const run = `Maestro run \`${s.runId}\``;
+  if (task === undefined)
+    return `${run} worked on this review: ${s.tasksDone}/${s.tasksTotal} tasks done (${s.status}). See the pull request's new commits.`;
+  const t = s.tasks.find((x) => x.index === task);
+  const short = t?.sha ? ` in ${t.sha.slice(0, 7)}` : "";
+  switch (t?.status) {
+    case "done":
+      return `✅ Done${short} (${run}, task ${task + 1}).`;
+    case "skipped":
+      return `✅ Done earlier in this run${short} (${run}, task ${task + 1}).`;
+    case "failed":
+    case "timeout":
+      return `❌ Not done: task ${task + 1} of ${run} ${t.status === "timeout" ? "timed out" : "failed"}${t.error ? ` (${t.error.replace(/\s+/g, " ").slice(0, 300)})` : ""}. Nothing of it was committed.`;
+    default:
+      return `⏹️ Not done: ${run} ended (${s.status}) before it reached this comment. \`/maestro retry ${s.runId}\` continues it.`;
   }
 }
 

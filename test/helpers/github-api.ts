@@ -44,6 +44,8 @@ export interface GitHubState {
   pulls: Record<number, FakePull>;
   comments: FakeComment[];
   reactions: { target: string; content: string }[];
+  /** review id → its inline comments. */
+  reviewComments: Record<number, { id: number; path: string; line: number | null; body: string }[]>;
   /** Injected failures: the next `times` requests to `route` (`METHOD /template`) get `status`. */
   failures: {
     route: string;
@@ -188,6 +190,15 @@ function respond(
         201,
         { id: nextId++, content: (req.body as { content: string }).content, user: user("maestro[bot]") },
       ];
+    case "GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}/comments":
+      return [
+        200,
+        (state.reviewComments[Number(p.review_id)] ?? []).map((c) => ({
+          ...c,
+          pull_request_review_id: Number(p.review_id),
+          user: user("reviewer"),
+        })),
+      ];
     case "GET /repos/{owner}/{repo}/pulls/{pull_number}": {
       const pr = state.pulls[Number(p.pull_number)];
       if (!pr) return [404, { message: "Not Found" }];
@@ -242,6 +253,7 @@ export function mockGitHub(opts: {
     pulls: {},
     comments: [],
     reactions: [],
+    reviewComments: {},
     failures: [],
     ...opts.state,
   };
@@ -328,6 +340,7 @@ export function mockGitHub(opts: {
       requests.length = 0;
       state.comments.length = 0;
       state.reactions.length = 0;
+      state.reviewComments = {};
     },
     done() {
       nock.cleanAll();

@@ -36,6 +36,7 @@ export interface WorkerGitHub {
   checkRuns: FakeCheckRun[];
   /** `#<pull>:<login>` for each requested reviewer. */
   reviewRequests: string[];
+  reviewReplies: { pull: number; commentId: number; body: string }[];
   labelsRemoved: string[];
   defaultBranch: string;
 }
@@ -52,6 +53,7 @@ const MINE = new Set([
   "POST /repos/{owner}/{repo}/check-runs",
   "PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}",
   "POST /repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers",
+  "POST /repos/{owner}/{repo}/pulls/{pull_number}/comments/{comment_id}/replies",
 ]);
 
 function routeOf(method: string, uri: string): string | null {
@@ -70,6 +72,7 @@ export function mockWorkerGitHub(opts: {
     pulls: [] as FakeOpenPull[],
     checkRuns: [] as FakeCheckRun[],
     reviewRequests: [] as string[],
+    reviewReplies: [] as WorkerGitHub["reviewReplies"],
     labelsRemoved: [] as string[],
     defaultBranch: opts.defaultBranch ?? "main",
   } as WorkerGitHub;
@@ -196,6 +199,12 @@ export function mockWorkerGitHub(opts: {
           const b = rec.body as { reviewers?: string[] };
           for (const r of b.reviewers ?? []) out.reviewRequests.push(`#${p.pull_number}:${r}`);
           result = [201, pullJson(out.pulls.find((x) => x.number === Number(p.pull_number))!)];
+          break;
+        }
+        case "POST /repos/{owner}/{repo}/pulls/{pull_number}/comments/{comment_id}/replies": {
+          const body = (rec.body as { body: string }).body;
+          out.reviewReplies.push({ pull: Number(p.pull_number), commentId: Number(p.comment_id), body });
+          result = [201, { id: 9000 + out.reviewReplies.length, body, in_reply_to_id: Number(p.comment_id) }];
           break;
         }
         case "GET /app":

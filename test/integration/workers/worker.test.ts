@@ -455,4 +455,56 @@ describe("worker: repo limits, preflight, run log on the branch", () => {
     expect(await remoteBranches(world.remoteDir)).toEqual(["main"]);
     expect(gh.pulls).toEqual([]);
   });
+
+  it("a review follow-up answers each review comment with what became of it", async () => {
+    gh = mockWorkerGitHub({ owner: OWNER, repo: REPO });
+    const failSecond =
+      'if [ "$MAESTRO_TASK_INDEX" = "1" ]; then echo "cannot do that"; exit 3; fi; echo done > "f-$MAESTRO_TASK_INDEX.txt"';
+    world = await makeWorld(failSecond, "");
+    const branch = "maestro/5-fix-issue-rprevious";
+    await gitIn(world.remoteDir, "branch", branch, "main");
+    gh.pulls.push({
+      number: 5,
+      head: branch,
+      base: "main",
+      title: "t",
+      body: "",
+      draft: true,
+      state: "open",
+    });
+    const runId = "rworkerreview01";
+    await start(world);
+    await enqueue(
+      jobData(runId, {
+        issueNumber: 5,
+        isPullRequest: true,
+        prNumber: 5,
+        headRef: branch,
+        baseRef: "main",
+        trigger: { kind: "review", actor: "octocat" },
+        playbook: {
+          name: "address-review",
+          origin: "builtin",
+          source:
+            "# Review\n\n- [ ] Address review comment 1 (on `a.ts`)\n- [ ] Address review comment 2 (on `b.ts`)\n- [ ] Run the tests\n",
+        },
+        reviewComments: [
+          { id: 71, path: "a.ts", task: 0 },
+          { id: 72, path: "b.ts", task: 1 },
+          { id: 73, path: "c.ts" },
+        ],
+      }),
+    );
+    expect((await finished(runId)).state).toBe("failed");
+    const [first] = await remoteCommits(world.remoteDir, branch);
+    expect(gh.reviewReplies.map((r) => [r.pull, r.commentId])).toEqual([
+      [5, 71],
+      [5, 72],
+      [5, 73],
+    ]);
+    const [done, failed, general] = gh.reviewReplies.map((r) => r.body);
+    expect(done).toContain(`Done in ${first!.sha.slice(0, 7)}`);
+    expect(failed).toMatch(/Not done: task 2 of Maestro run `rworkerreview01` failed/);
+    expect(general).toContain("1/3 tasks done (failed)");
+  });
 });
