@@ -42,14 +42,6 @@ async function runBranches(repo: string): Promise<string[]> {
   return (await world.gh.branches(repo)).filter((b) => b !== "main");
 }
 
-async function expectNoRun(repo: string, issueNumber: number, runId: string): Promise<void> {
-  expect(await world.queue.getJob(runId)).toBeUndefined();
-  expect(await world.runsOf(repo, issueNumber)).toEqual([]);
-  expect(await runBranches(repo)).toEqual([]);
-  expect(world.gh.pulls(repo)).toEqual([]);
-  expect(world.runLog(runId)).toEqual([]);
-}
-
 describe("end to end: maestro serve against a local GitHub", () => {
   it("a `/maestro run NAME` comment ends in a draft PR with one commit per task", async () => {
     const repo = await world.makeRepo("comment-run", { playbooks: { docs: DOCS_PLAYBOOK } });

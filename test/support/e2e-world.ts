@@ -231,8 +231,8 @@ export async function startE2EWorld(opts: E2EWorldOptions = {}): Promise<E2EWorl
         files[`.github/maestro/playbooks/${n}.md`] = text;
       await gh.createRepo({ owner: OWNER, name, files });
       const full = `${OWNER}/${name}`;
-      for (const [login, role] of Object.entries(o.collaborators ?? { alice: "write" }))
-        gh.addCollaborator(full, login, role);
+      const collaborators: Record<string, Role> = o.collaborators ?? { alice: "write" };
+      for (const [login, role] of Object.entries(collaborators)) gh.addCollaborator(full, login, role);
       return full;
     },
     async comment(repo, number, body, o = {}) {
