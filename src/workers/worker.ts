@@ -13,6 +13,7 @@ import { createRedis } from "../queue/connection.js";
 import { QUEUE_NAME, resolvePrefix } from "../queue/names.js";
 import type { WorkerDeps } from "./deps.js";
 import { createRunProcessor, type RunJobResult } from "./processor.js";
+import { pruneOrphanWorktrees } from "./prune-orphans.js";
 
 export const DEFAULT_LOCK_DURATION_MS = 30_000;
 export const DEFAULT_STALLED_INTERVAL_MS = 15_000;
@@ -50,6 +51,13 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
   const connection = opts.connection ?? createRedis(cfg.redisUrl, { forWorker: true });
   if (ownConnection) connection.on("error", () => undefined);
   const store = opts.deps.store ?? { redis: connection, prefix };
+  // Before taking runs: drop the worktrees of runs whose worker died on this machine.
+  try {
+    const removed = await pruneOrphanWorktrees(opts.deps.dataDir);
+    if (removed.length > 0) opts.deps.log?.info({ removed }, "removed worktrees of dead runs");
+  } catch (err) {
+    opts.deps.log?.warn({ err: String(err) }, "could not prune orphaned worktrees");
+  }
   const processor = createRunProcessor({ ...opts.deps, store });
   const lockDuration = opts.lockDurationMs ?? DEFAULT_LOCK_DURATION_MS;
   const worker = new Worker<unknown, RunJobResult>(QUEUE_NAME, processor, {
