@@ -1,5 +1,6 @@
 // The "Maestro" check run on the PR's head commit (DESIGN §1): the run's summary where reviewers look.
 // One per run: found again by external_id (the run id) on a retry, so it is updated, never doubled.
+import { isTransient } from "./comment-once.js";
 import type { Octokit } from "./octokit.js";
 
 export const CHECK_NAME = "Maestro";
@@ -37,8 +38,31 @@ export interface CheckRunInput {
 
 const MAX_SUMMARY = 65_535;
 
-/** Creates or updates the run's completed check run; returns its id. */
-export async function upsertCheckRun(octokit: Octokit, input: CheckRunInput): Promise<number> {
+/**
+ * Creates or updates the run's completed check run; returns its id. A POST answered by a 5xx may have
+ * been stored: the retry looks for it by external_id before posting again (Octokit's blind retry is off).
+ */
+export async function upsertCheckRun(
+  octokit: Octokit,
+  input: CheckRunInput,
+  opts: { attempts?: number; backoffMs?: (attempt: number) => number } = {},
+): Promise<number> {
+  const attempts = opts.attempts ?? 3;
+  const backoff = opts.backoffMs ?? ((n: number) => 1000 * 2 ** (n - 2));
+  let lastError: unknown;
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    if (attempt > 1) await new Promise((r) => setTimeout(r, backoff(attempt)));
+    try {
+      return await upsertOnce(octokit, input);
+    } catch (err) {
+      lastError = err;
+      if (!isTransient(err)) throw err;
+    }
+  }
+  throw lastError;
+}
+
+async function upsertOnce(octokit: Octokit, input: CheckRunInput): Promise<number> {
   const { owner, repo } = input;
   const output = {
     title: input.title.slice(0, 255),
@@ -71,6 +95,7 @@ export async function upsertCheckRun(octokit: Octokit, input: CheckRunInput): Pr
     head_sha: input.headSha,
     external_id: input.runId,
     ...common,
+    request: { retries: 0 },
   });
   return data.id;
 }

@@ -1,5 +1,6 @@
 // A review's inline comments (file, line, text): the input of the address-review follow-up, and the
 // replies that say, per comment, what the run did about it.
+import { isTransient } from "./comment-once.js";
 import type { Octokit } from "./octokit.js";
 
 export interface ReviewComment {
@@ -31,15 +32,48 @@ export async function listReviewComments(
   }));
 }
 
+export function replyMarker(runId: string): string {
+  return `<!-- maestro:reply:${runId} -->`;
+}
+
+/**
+ * Replies to a review comment once per run: the body carries a marker, and after a transient error
+ * the PR's review comments are searched for the reply before it is posted again.
+ */
 export async function replyToReviewComment(
   octokit: Octokit,
-  input: { owner: string; repo: string; pullNumber: number; commentId: number; body: string },
+  input: { owner: string; repo: string; pullNumber: number; commentId: number; runId: string; body: string },
+  opts: { attempts?: number; backoffMs?: (attempt: number) => number } = {},
 ): Promise<void> {
-  await octokit.rest.pulls.createReplyForReviewComment({
-    owner: input.owner,
-    repo: input.repo,
-    pull_number: input.pullNumber,
-    comment_id: input.commentId,
-    body: input.body,
-  });
+  const marker = replyMarker(input.runId);
+  const attempts = opts.attempts ?? 3;
+  const backoff = opts.backoffMs ?? ((n: number) => 1000 * 2 ** (n - 2));
+  let lastError: unknown;
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    if (attempt > 1) {
+      await new Promise((r) => setTimeout(r, backoff(attempt)));
+      const all = await octokit.paginate(octokit.rest.pulls.listReviewComments, {
+        owner: input.owner,
+        repo: input.repo,
+        pull_number: input.pullNumber,
+        per_page: 100,
+      });
+      if (all.some((c) => c.in_reply_to_id === input.commentId && c.body?.includes(marker))) return;
+    }
+    try {
+      await octokit.rest.pulls.createReplyForReviewComment({
+        owner: input.owner,
+        repo: input.repo,
+        pull_number: input.pullNumber,
+        comment_id: input.commentId,
+        body: `${input.body}\n\n${marker}`,
+        request: { retries: 0 },
+      });
+      return;
+    } catch (err) {
+      lastError = err;
+      if (!isTransient(err)) throw err;
+    }
+  }
+  throw lastError;
 }

@@ -608,6 +608,7 @@ async function answerReviewComments(
         repo: data.repo.name,
         pullNumber: data.prNumber!,
         commentId: c.id,
+        runId: data.runId,
         body: reviewReplyText(c.task, summary),
       });
     } catch (err) {

@@ -54,6 +54,7 @@ const MINE = new Set([
   "PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}",
   "POST /repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers",
   "POST /repos/{owner}/{repo}/pulls/{pull_number}/comments/{comment_id}/replies",
+  "GET /repos/{owner}/{repo}/pulls/{pull_number}/comments",
 ]);
 
 function routeOf(method: string, uri: string): string | null {
@@ -207,6 +208,14 @@ export function mockWorkerGitHub(opts: {
           result = [201, { id: 9000 + out.reviewReplies.length, body, in_reply_to_id: Number(p.comment_id) }];
           break;
         }
+        case "GET /repos/{owner}/{repo}/pulls/{pull_number}/comments":
+          result = [
+            200,
+            out.reviewReplies
+              .filter((r) => r.pull === Number(p.pull_number))
+              .map((r, i) => ({ id: 9001 + i, body: r.body, in_reply_to_id: r.commentId, path: "x" })),
+          ];
+          break;
         case "GET /app":
           result = [200, { id: 1, slug: "maestro-test", name: "Maestro test", owner: null }];
           break;

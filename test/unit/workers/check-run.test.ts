@@ -4,6 +4,7 @@ import { Probot } from "probot";
 import { conclusionFor, upsertCheckRun } from "../../../src/github/check-run.js";
 import type { Octokit } from "../../../src/github/octokit.js";
 import { requestReview } from "../../../src/github/request-review.js";
+import { replyToReviewComment } from "../../../src/github/review-comments.js";
 import { generateAppPrivateKey, testOctokit } from "../../helpers/github-api.js";
 import { mockWorkerGitHub, type WorkerGitHub } from "../../helpers/worker-github.js";
 
@@ -71,5 +72,31 @@ describe("review request", () => {
       times: 1,
     });
     expect(await requestReview(ok, { owner: "o", repo: "r", pullNumber: 1, reviewer: "ghost" })).toBe(false);
+  });
+});
+
+describe("lost responses (GitHub stored it, then answered 502)", () => {
+  it("a check run is not created twice", async () => {
+    gh = mockWorkerGitHub({ owner: "o", repo: "r" });
+    gh.gh.state.failures.push({
+      route: "POST /repos/{owner}/{repo}/check-runs",
+      status: 502,
+      times: 1,
+      after: true,
+    });
+    await upsertCheckRun(await octokit(), { ...input, status: "succeeded" }, { backoffMs: () => 5 });
+    expect(gh.checkRuns).toHaveLength(1);
+  });
+
+  it("a review reply is not posted twice", async () => {
+    gh = mockWorkerGitHub({ owner: "o", repo: "r" });
+    const route = "POST /repos/{owner}/{repo}/pulls/{pull_number}/comments/{comment_id}/replies";
+    gh.gh.state.failures.push({ route, status: 502, times: 1, after: true });
+    const reply = { owner: "o", repo: "r", pullNumber: 3, commentId: 71, runId: "rreply1", body: "Done." };
+    await replyToReviewComment(await octokit(), reply, { backoffMs: () => 5 });
+    expect(gh.reviewReplies).toHaveLength(1);
+    // Another comment still gets its reply.
+    await replyToReviewComment(await octokit(), { ...reply, commentId: 72 });
+    expect(gh.reviewReplies.map((r) => r.commentId)).toEqual([71, 72]);
   });
 });
