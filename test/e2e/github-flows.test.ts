@@ -3,6 +3,7 @@
 // OpenAPI description. Every scenario asserts end state: the remote branch's commits, the PRs, the
 // comments and reactions, the labels, the check run, the run log, and no request GitHub would refuse.
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { runIdForDelivery } from "../../src/queue/job-schema.js";
 import { startE2EWorld, type E2EWorld } from "../support/e2e-world.js";
 
 const DOCS_PLAYBOOK = `---
@@ -236,6 +237,60 @@ describe("end to end: maestro serve against a local GitHub", () => {
         .filter((e) => e.type === "task.committed")
         .map((e) => e.sha),
     ).toEqual([after[1]!.sha]);
+    expect(world.gh.problems()).toEqual([]);
+  });
+
+  it("a changes-requested review on Maestro's PR runs address-review: a commit and a reply per inline comment", async () => {
+    const repo = await world.makeRepo("review-run", {
+      playbooks: { one: "# One\n\n- [ ] Write `docs/one.md`\n" },
+      extraConfig: "followUps:\n  onChangesRequested: true",
+    });
+    const issue = world.gh.createIssue(repo, { title: "One page", user: "alice" });
+    const first = await world.comment(repo, issue.number, "/maestro run one");
+    expect(await world.waitForJob(first.runId)).toMatchObject({ result: { status: "succeeded" } });
+    const [pr] = world.gh.pulls(repo);
+    const branch = pr!.head;
+
+    const deliveryId = "review-delivery-1";
+    const { comments, delivery } = await world.gh.submitReview(repo, pr!.number, {
+      user: "alice",
+      state: "CHANGES_REQUESTED",
+      body: "Two things.",
+      comments: [
+        { path: "docs/one.md", line: 1, body: "Say more here." },
+        { path: "docs/extra.md", body: "Add this page." },
+      ],
+      deliveryId,
+    });
+    expect(delivery!.status).toBe(200);
+    const runId = runIdForDelivery(deliveryId);
+    expect(await world.waitForJob(runId)).toMatchObject({
+      state: "completed",
+      result: { status: "succeeded", branch },
+    });
+
+    // One commit per task on the PR's branch, the first two for the two comments.
+    const commits = (await world.gh.branchCommits(repo, branch)).filter((c) =>
+      c.message.includes(`Maestro-Run: ${runId}`),
+    );
+    const started = events(runId)
+      .filter((e) => e.type === "task.started")
+      .map((e) => String(e.text));
+    expect(started.slice(0, 2)).toEqual([
+      "Address review comment 1 (on `docs/one.md` line 1): make the change it asks for, and only that.",
+      "Address review comment 2 (on `docs/extra.md`): make the change it asks for, and only that.",
+    ]);
+    expect(commits).toHaveLength(started.length);
+    expect(await world.gh.git(repo, "show", `${branch}:docs/one.md`)).toContain("Address review comment 1");
+    expect(await world.gh.git(repo, "show", `${branch}:docs/extra.md`)).toContain("Address review comment 2");
+    expect(world.gh.pulls(repo)).toHaveLength(1);
+
+    // Each inline comment got one reply naming the commit that addressed it.
+    const replies = world.gh.reviewComments(repo).filter((c) => c.inReplyTo !== null);
+    expect(replies.map((r) => r.inReplyTo)).toEqual(comments.map((c) => c.id));
+    expect(replies[0]!.body).toContain(`✅ Done in ${commits[0]!.sha.slice(0, 7)}`);
+    expect(replies[1]!.body).toContain(`✅ Done in ${commits[1]!.sha.slice(0, 7)}`);
+    expect(replies.every((r) => r.user === "maestro-test[bot]")).toBe(true);
     expect(world.gh.problems()).toEqual([]);
   });
 });
