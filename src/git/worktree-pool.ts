@@ -232,14 +232,14 @@ export class WorktreePool {
     const cwd = this.slotPath(slot);
     if (registered) {
       try {
-        // -f discards the last run's changes to tracked files; reset drops what it staged; clean -ffdx
-        // removes untracked and ignored files and nested repositories.
+        // checkout -f makes index and tracked files the commit's (dropping what the last run changed or
+        // staged, as reset --hard would, in the same pass); clean -ffdx removes untracked and ignored
+        // files and nested repositories.
         const checkout = exists ? [branch] : ["-b", branch, baseSha];
         await runGit(
           [...NO_HOOKS, "checkout", "--quiet", "--force", "--no-recurse-submodules", ...checkout],
           { cwd },
         );
-        await runGit(["reset", "--hard", "--quiet"], { cwd });
         await runGit(["clean", "-ffdxq"], { cwd });
         return !exists;
       } catch (err) {
