@@ -15,14 +15,15 @@ const WATCH = path.resolve(import.meta.dirname, "../support/secret-watch.mjs");
 
 const AUDIT_PLAYBOOK = `# Audit
 
-- [ ] Write \`audit/one.md\`, dump env, then sleep 1500
-- [ ] Write \`audit/two.md\` and sleep 700
+- [ ] Write \`audit/one.md\`, dump env, then sleep 1000
+- [ ] Write \`audit/two.md\` and sleep 300
 `;
 
 interface WatchResult {
   procScans: number;
   fileWalks: number;
   cmdlines: { pid: number; argv: string[] }[];
+  environs: { pid: number; argv: string[]; environ: string }[];
   files: { file: string; contents: string[] }[];
 }
 
@@ -60,8 +61,8 @@ async function redisDump(world: E2EWorld): Promise<Map<string, string>> {
   return out;
 }
 
-function startWatch(resultFile: string, roots: string[]) {
-  const child = spawn(process.execPath, [WATCH, resultFile, ...roots], {
+function startWatch(resultFile: string, roots: string[], environOf: string) {
+  const child = spawn(process.execPath, [WATCH, resultFile, `--environ-of=${environOf}`, ...roots], {
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   const done = new Promise<void>((resolve, reject) => {
@@ -102,7 +103,7 @@ describe("token audit during a real run", () => {
     gh.fault({ route: "GIT upload-pack", delayMs: 250, times: Infinity });
     gh.fault({ route: "GIT receive-pack", delayMs: 250, times: Infinity });
 
-    const watch = startWatch(path.join(scratch, "watch.json"), [home]);
+    const watch = startWatch(path.join(scratch, "watch.json"), [home], E2E_AGENT);
     let result: WatchResult;
     const midRun = new Map<string, string>();
     try {
@@ -154,6 +155,13 @@ describe("token audit during a real run", () => {
         ...midRun,
         ...(await redisDump(world)),
       ]);
+      // The agent's real environment, read from /proc while it ran (its `sh -c` and the node under it).
+      const agentEnvirons = result.environs.filter((e) =>
+        e.environ.split("\0").includes(`MAESTRO_RUN_ID=${runId}`),
+      );
+      expect(agentEnvirons.length).toBeGreaterThan(0);
+      for (const e of agentEnvirons)
+        places.set(`environ of agent pid ${e.pid}: ${e.argv.join(" ")}`, e.environ);
       for (const c of result.cmdlines)
         places.set(`argv of pid ${c.pid}: ${c.argv.join(" ")}`, c.argv.join("\0"));
       for (const f of result.files) f.contents.forEach((text, i) => places.set(`${f.file} (#${i})`, text));

@@ -4,17 +4,23 @@
 // issued mid-run): it keeps every distinct cmdline and file content, and on "stop" writes them to the
 // result file for the test to search. Runs as its own process so the loop never stalls the test's
 // event loop (which serves the local GitHub).
-//   node secret-watch.mjs RESULT.json ROOT...   then send "stop" over IPC; it answers "done".
+// With `--environ-of=TEXT`, the environment (/proc/PID/environ) of every process whose argv holds TEXT is kept
+// too: the agent's real environment, not only what it chose to dump.
+//   node secret-watch.mjs RESULT.json [--environ-of=TEXT] ROOT...   then send "stop" over IPC; it answers "done".
 import fs from "node:fs";
 import path from "node:path";
 import { setImmediate as tick } from "node:timers/promises";
 
-const [resultFile, ...roots] = process.argv.slice(2);
+const [resultFile, ...rest] = process.argv.slice(2);
+const marker = rest.find((a) => a.startsWith("--environ-of="))?.slice("--environ-of=".length);
+const roots = rest.filter((a) => !a.startsWith("--environ-of="));
 const self = String(process.pid);
 /** cmdline → pid of its first sighting */
 const cmdlines = new Map();
 /** path → Set of contents (latin1, so bytes survive JSON) */
 const files = new Map();
+/** pid → environ of the processes whose argv holds the marker */
+const environs = new Map();
 let procScans = 0;
 let fileWalks = 0;
 let stopping = false;
@@ -23,6 +29,11 @@ process.on("message", (m) => {
   if (m === "stop") stopping = true;
 });
 
+/** pid → the scan it was first seen in: young processes are re-read every scan (fork, then exec), old ones less often. */
+const born = new Map();
+const YOUNG_SCANS = 30;
+const FULL_EVERY = 10;
+
 function scanProc() {
   let entries;
   try {
@@ -30,8 +41,13 @@ function scanProc() {
   } catch {
     return;
   }
+  const alive = new Set();
+  const full = procScans % FULL_EVERY === 0;
   for (const pid of entries) {
     if (pid === self || !/^\d+$/.test(pid)) continue;
+    alive.add(pid);
+    if (!born.has(pid)) born.set(pid, procScans);
+    if (!full && procScans - born.get(pid) > YOUNG_SCANS) continue;
     let raw;
     try {
       raw = fs.readFileSync(`/proc/${pid}/cmdline`, "latin1");
@@ -39,7 +55,19 @@ function scanProc() {
       continue; // gone already
     }
     if (raw && !cmdlines.has(raw)) cmdlines.set(raw, Number(pid));
+    if (marker && raw.includes(marker) && !environs.has(pid)) {
+      try {
+        environs.set(pid, {
+          argv: raw.split("\0").filter(Boolean),
+          environ: fs.readFileSync(`/proc/${pid}/environ`, "latin1"),
+        });
+      } catch {
+        // gone, or not ours to read
+      }
+    }
   }
+  // A pid that went away may come back as another process: young again.
+  for (const pid of born.keys()) if (!alive.has(pid)) born.delete(pid);
   procScans++;
 }
 
@@ -71,7 +99,7 @@ function walk(dir) {
 
 for (let i = 0; !stopping; i++) {
   scanProc();
-  if (i % 4 === 0) {
+  if (i % 20 === 0) {
     for (const r of roots) walk(r);
     fileWalks++;
   }
@@ -88,6 +116,7 @@ fs.writeFileSync(
     procScans,
     fileWalks,
     cmdlines: [...cmdlines].map(([cmdline, pid]) => ({ pid, argv: cmdline.split("\0").filter(Boolean) })),
+    environs: [...environs].map(([pid, e]) => ({ pid: Number(pid), ...e })),
     files: [...files].map(([file, contents]) => ({ file, contents: [...contents] })),
   }),
 );
