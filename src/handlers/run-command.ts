@@ -12,7 +12,7 @@ import { listReviewComments } from "../github/review-comments.js";
 import type { Playbook } from "../playbooks/types.js";
 import { checkDailyBudget } from "../queue/budget.js";
 import { enqueueRun } from "../queue/enqueue.js";
-import { runIdForDelivery, type RunJobData } from "../queue/job-schema.js";
+import { MAX_ARGS_LENGTH, runIdForDelivery, type RunJobData } from "../queue/job-schema.js";
 import { recordRun } from "../queue/runs-index.js";
 import { sanitizeUntrustedText } from "../security/sanitize.js";
 import type { AgentName } from "../agents/types.js";
@@ -220,6 +220,19 @@ export async function runCommand(
   );
   if (overBudget) return refused(`Run not queued. ${overBudget}`);
 
+  const args =
+    req.fixText ?? ([reviewArgs, req.args].filter(Boolean).join("\n\n") || undefined) ?? req.resume?.args;
+  // Checked before anything is posted or recorded: the job would refuse it after the status comment.
+  if (args && sanitizeUntrustedText(args).length > MAX_ARGS_LENGTH)
+    return refused(
+      `Run not queued: the text given to the run is ${args.length.toLocaleString("en-US")} characters long; ` +
+        `at most ${MAX_ARGS_LENGTH.toLocaleString("en-US")} are passed on. Shorten it, or put the details in the issue body.`,
+    );
+  const issue = {
+    title: sanitizeUntrustedText(t.issue.title ?? "").slice(0, 1024),
+    body: sanitizeUntrustedText(t.issue.body ?? "").slice(0, 262_144),
+  };
+
   const runId = runIdForDelivery(t.deliveryId, req.index);
   const status = await upsertStatusComment(t.octokit, {
     owner: t.owner,
@@ -237,12 +250,6 @@ export async function runCommand(
     }),
   });
 
-  const issue = {
-    title: sanitizeUntrustedText(t.issue.title ?? "").slice(0, 1024),
-    body: sanitizeUntrustedText(t.issue.body ?? "").slice(0, 262_144),
-  };
-  const args =
-    req.fixText ?? ([reviewArgs, req.args].filter(Boolean).join("\n\n") || undefined) ?? req.resume?.args;
   const data: RunJobData = {
     runId,
     repo: { owner: t.owner, name: t.repo, ...(t.repoId ? { id: t.repoId } : {}) },

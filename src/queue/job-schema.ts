@@ -4,6 +4,9 @@ import { createHash } from "node:crypto";
 import { z } from "zod";
 import { AGENT_NAMES } from "../agents/types.js";
 
+/** Longest free text (after `--`, or the `fix` text) a run takes; GitHub's own limit for a comment. */
+export const MAX_ARGS_LENGTH = 65_536;
+
 /** BullMQ job ids must not contain ':' nor be all digits; run ids double as job ids. */
 export const RUN_ID_RE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
 
@@ -42,7 +45,7 @@ export const runJobSchema = z
     model: z.string().min(1).max(128).optional(),
     maxCostUsd: z.number().positive().optional(),
     /** Sanitized free text after `--` (or the `fix` text). */
-    args: z.string().max(65_536).optional(),
+    args: z.string().max(MAX_ARGS_LENGTH).optional(),
     /** Sanitized issue title and body, for the playbook templates. */
     issue: z
       .object({ title: z.string().max(1024), body: z.string().max(262_144) })
