@@ -2,7 +2,7 @@
 // pointed by its environment at a local fake Anthropic Messages API (SSE) that scripts one session: a Write
 // tool_use creating a file in the worktree, then a closing text. End state: the run succeeded, the edit is
 // committed on the remote branch, a draft PR, and the run log's usage and cost are Claude Code's own (its
-// `result` line), not Maestro's estimate: the repo config prices the model absurdly, so an estimate would show.
+// `result` line), not Maestro's estimate: the repo config prices the model at 10×, so an estimate would show.
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import path from "node:path";
 import {
@@ -89,9 +89,9 @@ describe("end to end: maestro serve with the real Claude Code CLI", () => {
         "limits:",
         "  maxConcurrentRuns: 10",
         "  taskTimeoutMinutes: 2",
-        // Maestro's own estimate for this model would be 1000× Claude Code's: the cost must not come from here.
+        // Maestro's own estimate for this model would be 10× Claude Code's: the cost must not come from here.
         "pricing:",
-        `  ${MODEL}: { input: 3000, output: 15000 }`,
+        `  ${MODEL}: { input: 30, output: 150, cacheRead: 3, cacheWrite: 37.5 }`,
         "",
       ].join("\n"),
     });
@@ -127,7 +127,7 @@ describe("end to end: maestro serve with the real Claude Code CLI", () => {
     ]);
 
     // Usage: the token counts the fake API reported, summed by Claude Code in its result line; the cost is
-    // Claude Code's (list price), not Maestro's table (the config's absurd price).
+    // Claude Code's (list price), not Maestro's estimate (the config's 10× price).
     const sum = (k: keyof NonNullable<FakeReply["usage"]>) =>
       served.reduce((s, r) => s + (r.usage?.[k] ?? 0), 0);
     const tokens = {
@@ -154,7 +154,17 @@ describe("end to end: maestro serve with the real Claude Code CLI", () => {
     expect(usage[0]!.costUsd).toBeCloseTo(listPrice, 8);
 
     const finished = log.find((e) => e.type === "run.finished");
-    expect(finished).toMatchObject({ status: "succeeded", tasksDone: 1, tasksTotal: 1 });
+    expect(finished).toMatchObject({
+      status: "succeeded",
+      tasksDone: 1,
+      tasksTotal: 1,
+      tokens: {
+        input: tokens.inputTokens,
+        output: tokens.outputTokens,
+        cacheRead: tokens.cacheReadTokens,
+        cacheWrite: tokens.cacheWriteTokens,
+      },
+    });
     expect(finished!.costUsd).toBeGreaterThan(0);
     expect(finished!.costUsd).toBeCloseTo(listPrice, 8);
     expect(log.find((e) => e.type === "task.finished")).toMatchObject({ index: 0, status: "done" });
