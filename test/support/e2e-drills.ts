@@ -108,6 +108,16 @@ export function isAlive(pid: number): boolean {
   }
 }
 
+/** The process group of pid, or null when it is gone. */
+export function pgidOf(pid: number): number | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]);
+  } catch {
+    return null;
+  }
+}
+
 /** The parent pids of pid up to init, nearest first. */
 export function ancestors(pid: number): number[] {
   const out: number[] = [];
