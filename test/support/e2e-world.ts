@@ -256,10 +256,12 @@ export async function startE2EWorld(opts: E2EWorldOptions = {}): Promise<E2EWorl
           if (!job) return null;
           const state = await job.getState();
           if (state !== "completed" && state !== "failed") return null;
+          // Read again: the copy above may predate the move to completed (no return value yet).
+          const settled = (await queue.getJob(runId)) ?? job;
           return {
             state,
-            result: job.returnvalue as unknown,
-            ...(job.failedReason ? { failedReason: job.failedReason } : {}),
+            result: settled.returnvalue as unknown,
+            ...(settled.failedReason ? { failedReason: settled.failedReason } : {}),
           };
         },
         timeoutMs,

@@ -97,6 +97,28 @@ export const ajv = new Ajv({ strict: false, allErrors: true, validateSchema: fal
 // GitHub's spec uses a custom "repo.nwo" (owner/name) format; accept it rather than warn.
 ajv.addFormat("repo.nwo", /^[^/\s]+\/[^/\s]+$/);
 const validators = new Map<string, ValidateFunction | null>();
+
+/**
+ * OpenAPI 3.0's `nullable: true` beside an `enum` still allows null, which JSON Schema's enum does
+ * not: add null to such enums (in place; the description is loaded once and only read).
+ */
+function allowNullInEnums(schema: unknown, seen = new Set<unknown>()): void {
+  if (!schema || typeof schema !== "object" || seen.has(schema)) return;
+  seen.add(schema);
+  const s = schema as Record<string, unknown>;
+  if (s.nullable === true && Array.isArray(s.enum) && !s.enum.includes(null)) s.enum = [...s.enum, null];
+  // Ajv takes `nullable` only beside `type`; elsewhere null becomes one more alternative.
+  if (s.nullable === true && s.type === undefined) {
+    delete s.nullable;
+    if (Array.isArray(s.anyOf)) s.anyOf = [...s.anyOf, { type: "null" }];
+    else if (Array.isArray(s.oneOf)) s.oneOf = [...s.oneOf, { type: "null" }];
+    else if (Array.isArray(s.allOf)) {
+      s.anyOf = [{ allOf: s.allOf }, { type: "null" }];
+      delete s.allOf;
+    }
+  }
+  for (const v of Object.values(s)) allowNullInEnums(v, seen);
+}
 const coercing = new Ajv({ strict: false, allErrors: true, validateSchema: false, coerceTypes: true });
 (addFormatsModule as unknown as (a: Ajv) => void)(coercing);
 const queryValidators = new Map<string, ValidateFunction>();
@@ -106,6 +128,7 @@ export function bodyValidator(route: SpecRoute): ValidateFunction | null {
   const key = routeKey(route);
   if (validators.has(key)) return validators.get(key)!;
   const schema = route.op.requestBody?.content?.["application/json"]?.schema;
+  if (schema) allowNullInEnums(schema);
   const v = schema ? ajv.compile(schema) : null;
   validators.set(key, v);
   return v;
@@ -149,4 +172,39 @@ export function queryProblems(route: SpecRoute, query: URLSearchParams): string[
     if (!v({ value })) out.push(`query parameter ${p.name}=${value}: ${coercing.errorsText(v.errors)}`);
   }
   return out;
+}
+
+interface ResponseSpec {
+  content?: Record<string, { schema?: object; examples?: Record<string, { value?: unknown }> }>;
+}
+const responseValidators = new Map<string, ValidateFunction | null>();
+
+function responseSpec(route: SpecRoute, status: number): ResponseSpec | undefined {
+  const responses = (route.op as { responses?: Record<string, ResponseSpec> }).responses ?? {};
+  return responses[String(status)];
+}
+
+/** What is wrong with a JSON response body for the operation and status, or null when it fits (or has no schema). */
+export function responseProblem(route: SpecRoute, status: number, body: unknown): string | null {
+  const key = `${routeKey(route)} ${status}`;
+  let v = responseValidators.get(key);
+  if (v === undefined) {
+    const schema = responseSpec(route, status)?.content?.["application/json"]?.schema;
+    if (schema) allowNullInEnums(schema);
+    try {
+      v = schema ? ajv.compile(schema) : null;
+    } catch {
+      v = null; // a schema Ajv cannot compile is not checked (rather than failing every answer)
+    }
+    responseValidators.set(key, v);
+  }
+  if (!v || v(body)) return null;
+  return ajv.errorsText(v.errors, { separator: "; " });
+}
+
+/** GitHub's own example response body for the operation and status (a deep copy), if the description has one. */
+export function responseExample(route: SpecRoute, status: number): unknown {
+  const examples = responseSpec(route, status)?.content?.["application/json"]?.examples;
+  const first = examples ? Object.values(examples)[0]?.value : undefined;
+  return first === undefined ? undefined : structuredClone(first);
 }

@@ -308,6 +308,87 @@ describe("local GitHub: REST through Octokit", () => {
   });
 });
 
+describe("local GitHub: answers in GitHub's shape", () => {
+  it("every other implemented route answers with a body that fits GitHub's response schema", async () => {
+    const o = await installationOctokit();
+    const app = (await createAppAuth({
+      appId: gh.appId,
+      privateKey: gh.privateKey,
+      baseUrl: gh.apiUrl,
+      Octokit: testOctokit(),
+    }).probot.auth()) as Octokit;
+    const base = { owner: "octo", repo: "demo" };
+    expect((await app.rest.apps.getRepoInstallation(base)).data.id).toBe(gh.installationId);
+    expect((await app.rest.apps.getInstallation({ installation_id: gh.installationId })).data.app_slug).toBe(
+      "maestro-test",
+    );
+    const { data: issue } = await o.rest.issues.create({
+      ...base,
+      title: "Made by the app",
+      labels: ["bug"],
+    });
+    await o.rest.issues.update({ ...base, issue_number: issue.number, state: "closed" });
+    expect(gh.issue(REPO, issue.number)).toMatchObject({
+      state: "closed",
+      labels: ["bug"],
+      user: "maestro-test[bot]",
+    });
+    expect(
+      (await o.rest.issues.listLabelsOnIssue({ ...base, issue_number: issue.number })).data.map(
+        (l) => l.name,
+      ),
+    ).toEqual(["bug"]);
+    const { data: c } = await o.rest.issues.createComment({ ...base, issue_number: issue.number, body: "x" });
+    expect((await o.rest.issues.getComment({ ...base, comment_id: c.id })).data.body).toBe("x");
+    await o.rest.reactions.createForIssueComment({ ...base, comment_id: c.id, content: "heart" });
+    // The same reaction again: GitHub answers 200 with the existing one.
+    expect(
+      (await o.rest.reactions.createForIssueComment({ ...base, comment_id: c.id, content: "heart" })).status,
+    ).toBe(200);
+    expect((await o.rest.reactions.listForIssueComment({ ...base, comment_id: c.id })).data).toHaveLength(1);
+    await o.rest.reactions.createForIssue({ ...base, issue_number: issue.number, content: "+1" });
+    expect((await o.rest.reactions.listForIssue({ ...base, issue_number: issue.number })).data).toHaveLength(
+      1,
+    );
+    await o.rest.issues.deleteComment({ ...base, comment_id: c.id });
+    await expect(o.rest.issues.getComment({ ...base, comment_id: c.id })).rejects.toMatchObject({
+      status: 404,
+    });
+
+    const sha = await gh.commit(REPO, { "shape.txt": "x\n" }, { branch: "shape" });
+    const { data: pr } = await o.rest.pulls.create({ ...base, head: "shape", base: "main", title: "Shape" });
+    await o.rest.pulls.requestReviewers({ ...base, pull_number: pr.number, reviewers: ["alice"] });
+    expect(
+      (await o.rest.pulls.listRequestedReviewers({ ...base, pull_number: pr.number })).data.users.map(
+        (u) => u.login,
+      ),
+    ).toEqual(["alice"]);
+    const { review, comments } = await gh.submitReview(REPO, pr.number, {
+      user: "alice",
+      state: "COMMENTED",
+      comments: [{ path: "shape.txt", line: 1, body: "hm" }],
+      send: false,
+    });
+    expect(
+      (await o.rest.pulls.getReview({ ...base, pull_number: pr.number, review_id: review.id })).data.state,
+    ).toBe("COMMENTED");
+    expect(
+      (await o.rest.pulls.listReviewComments({ ...base, pull_number: pr.number })).data.map((x) => x.id),
+    ).toEqual([comments[0]!.id]);
+    await o.rest.reactions.createForPullRequestReviewComment({
+      ...base,
+      comment_id: comments[0]!.id,
+      content: "eyes",
+    });
+    const { data: run } = await o.rest.checks.create({ ...base, name: "Shape", head_sha: sha });
+    expect((await o.rest.checks.get({ ...base, check_run_id: run.id })).data).toMatchObject({
+      status: "queued",
+      conclusion: null,
+    });
+    expect(gh.problems()).toEqual([]);
+  });
+});
+
 describe("local GitHub: what GitHub refuses", () => {
   it("answers a body that fails the spec with 422 Validation Failed, and records it", async () => {
     const o = await installationOctokit();

@@ -45,13 +45,14 @@ import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { bodyProblem, matchRoute, pathExists, queryProblems, routeKey } from "../openapi.js";
+import { bodyProblem, matchRoute, pathExists, queryProblems, responseProblem, routeKey } from "../openapi.js";
 import { AppAuth, type Credential, type IssuedToken } from "./app-auth.js";
 import { commitFiles, commitsBetween, createBareRepo, git, revParse } from "./git.js";
 import { gitService, parseGitPath, serveGit } from "./git-http.js";
 import {
   repoJson,
   repoKey,
+  userJson,
   type CheckRun,
   type Issue,
   type IssueComment,
@@ -560,6 +561,12 @@ export async function startLocalGitHub(opts: LocalGitHubOptions = {}): Promise<L
       return answer({ status: 500, body: { message: "Internal error in the local GitHub" } });
     }
 
+    // The stand-in's own answers must fit GitHub's description too, or tests would pass against a fiction.
+    if (reply.body !== undefined && reply.raw === undefined) {
+      const wrong = responseProblem(m.route, reply.status, reply.body);
+      if (wrong) problem(`${key}: the local GitHub's ${reply.status} answer fails the spec: ${wrong}`);
+    }
+
     const after = takeFault(key, "after");
     if (after) {
       rec.fault = `${after.kind ?? "error"} ${after.status ?? ""} after handler`.trim();
@@ -579,11 +586,13 @@ export async function startLocalGitHub(opts: LocalGitHubOptions = {}): Promise<L
   ): Promise<RestReply> {
     const installationJson = (id: number) => ({
       id,
-      account: {
-        login: [...state.repos.values()].find((r) => r.installationId === id)?.owner ?? "local",
-        id: 1,
-        type: "Organization",
-      },
+      account: userJson(
+        state.user(
+          [...state.repos.values()].find((r) => r.installationId === id)?.owner ?? "local",
+          "Organization",
+        ),
+        state.urls,
+      ),
       app_id: appId,
       app_slug: appSlug,
       target_id: 1,
@@ -604,6 +613,7 @@ export async function startLocalGitHub(opts: LocalGitHubOptions = {}): Promise<L
       updated_at: "2026-01-01T00:00:00Z",
       single_file_name: null,
       suspended_at: null,
+      suspended_by: null,
     });
     switch (key) {
       case "POST /app/installations/{installation_id}/access_tokens": {

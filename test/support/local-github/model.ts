@@ -129,22 +129,86 @@ export function repoKey(owner: string, name: string): string {
 }
 
 export function userJson(u: User, urls: Urls): Record<string, unknown> {
+  const api = `${urls.api}/users/${encodeURIComponent(u.login)}`;
+  // Bots have no profile page: GitHub links their app instead.
+  const html =
+    u.type === "Bot"
+      ? `${urls.html}/apps/${encodeURIComponent(u.login.replace(/\[bot\]$/, ""))}`
+      : `${urls.html}/${encodeURIComponent(u.login)}`;
   return {
     login: u.login,
     id: u.id,
     node_id: Buffer.from(`04:User${u.id}`).toString("base64"),
     avatar_url: `${urls.html}/avatars/${u.id}`,
     gravatar_id: "",
-    url: `${urls.api}/users/${encodeURIComponent(u.login)}`,
-    html_url: `${urls.html}/${u.login}`,
+    url: api,
+    html_url: html,
+    followers_url: `${api}/followers`,
+    following_url: `${api}/following{/other_user}`,
+    gists_url: `${api}/gists{/gist_id}`,
+    starred_url: `${api}/starred{/owner}{/repo}`,
+    subscriptions_url: `${api}/subscriptions`,
+    organizations_url: `${api}/orgs`,
+    repos_url: `${api}/repos`,
+    events_url: `${api}/events{/privacy}`,
+    received_events_url: `${api}/received_events`,
     type: u.type,
     site_admin: false,
     ...(u.name !== null ? { name: u.name } : {}),
   };
 }
 
+/** GET /users/{username}: the public profile. */
+export function publicUserJson(u: User, urls: Urls): Record<string, unknown> {
+  return {
+    ...userJson(u, urls),
+    name: u.name,
+    company: null,
+    blog: "",
+    location: null,
+    email: null,
+    hireable: null,
+    bio: null,
+    public_repos: 0,
+    public_gists: 0,
+    followers: 0,
+    following: 0,
+    created_at: "2026-01-01T00:00:00Z",
+    updated_at: "2026-01-01T00:00:00Z",
+  };
+}
+
+export function appJson(
+  app: { id: number; slug: string; name: string },
+  owner: User,
+  urls: Urls,
+): Record<string, unknown> {
+  return {
+    id: app.id,
+    slug: app.slug,
+    node_id: Buffer.from(`03:Integration${app.id}`).toString("base64"),
+    client_id: `Iv1.${app.id}`,
+    owner: userJson(owner, urls),
+    name: app.name,
+    description: "",
+    external_url: urls.html,
+    html_url: `${urls.html}/apps/${app.slug}`,
+    created_at: "2026-01-01T00:00:00Z",
+    updated_at: "2026-01-01T00:00:00Z",
+    permissions: {
+      issues: "write",
+      contents: "write",
+      pull_requests: "write",
+      checks: "write",
+      metadata: "read",
+    },
+    events: ["issue_comment", "issues", "pull_request_review"],
+  };
+}
+
 export function repoJson(r: Repo, owner: User, urls: Urls): Record<string, unknown> {
   const full = `${r.owner}/${r.name}`;
+  const api = `${urls.api}/repos/${full}`;
   return {
     id: r.id,
     node_id: Buffer.from(`010:Repository${r.id}`).toString("base64"),
@@ -155,9 +219,67 @@ export function repoJson(r: Repo, owner: User, urls: Urls): Record<string, unkno
     html_url: `${urls.html}/${full}`,
     description: null,
     fork: false,
-    url: `${urls.api}/repos/${full}`,
+    url: api,
+    archive_url: `${api}/{archive_format}{/ref}`,
+    assignees_url: `${api}/assignees{/user}`,
+    blobs_url: `${api}/git/blobs{/sha}`,
+    branches_url: `${api}/branches{/branch}`,
+    collaborators_url: `${api}/collaborators{/collaborator}`,
+    comments_url: `${api}/comments{/number}`,
+    commits_url: `${api}/commits{/sha}`,
+    compare_url: `${api}/compare/{base}...{head}`,
+    contents_url: `${api}/contents/{+path}`,
+    contributors_url: `${api}/contributors`,
+    deployments_url: `${api}/deployments`,
+    downloads_url: `${api}/downloads`,
+    events_url: `${api}/events`,
+    forks_url: `${api}/forks`,
+    git_commits_url: `${api}/git/commits{/sha}`,
+    git_refs_url: `${api}/git/refs{/sha}`,
+    git_tags_url: `${api}/git/tags{/sha}`,
+    hooks_url: `${api}/hooks`,
+    issue_comment_url: `${api}/issues/comments{/number}`,
+    issue_events_url: `${api}/issues/events{/number}`,
+    issues_url: `${api}/issues{/number}`,
+    keys_url: `${api}/keys{/key_id}`,
+    labels_url: `${api}/labels{/name}`,
+    languages_url: `${api}/languages`,
+    merges_url: `${api}/merges`,
+    milestones_url: `${api}/milestones{/number}`,
+    notifications_url: `${api}/notifications{?since,all,participating}`,
+    pulls_url: `${api}/pulls{/number}`,
+    releases_url: `${api}/releases{/id}`,
+    stargazers_url: `${api}/stargazers`,
+    statuses_url: `${api}/statuses/{sha}`,
+    subscribers_url: `${api}/subscribers`,
+    subscription_url: `${api}/subscription`,
+    tags_url: `${api}/tags`,
+    teams_url: `${api}/teams`,
+    trees_url: `${api}/git/trees{/sha}`,
     clone_url: `${urls.html}/${full}.git`,
     git_url: `${urls.html}/${full}.git`,
+    ssh_url: `git@127.0.0.1:${full}.git`,
+    svn_url: `${urls.html}/${full}`,
+    mirror_url: null,
+    homepage: null,
+    language: null,
+    forks: 0,
+    forks_count: 0,
+    stargazers_count: 0,
+    watchers: 0,
+    watchers_count: 0,
+    size: 0,
+    open_issues: 0,
+    open_issues_count: 0,
+    network_count: 0,
+    subscribers_count: 0,
+    license: null,
+    has_issues: true,
+    has_projects: false,
+    has_wiki: false,
+    has_downloads: false,
+    has_pages: false,
+    has_discussions: false,
     default_branch: r.defaultBranch,
     visibility: r.private ? "private" : "public",
     archived: false,
@@ -195,6 +317,8 @@ export function issueJson(
     url: `${urls.api}/repos/${full}/issues/${i.number}`,
     repository_url: `${urls.api}/repos/${full}`,
     comments_url: `${urls.api}/repos/${full}/issues/${i.number}/comments`,
+    labels_url: `${urls.api}/repos/${full}/issues/${i.number}/labels{/name}`,
+    events_url: `${urls.api}/repos/${full}/issues/${i.number}/events`,
     html_url: `${urls.html}/${full}/${kind}/${i.number}`,
     number: i.number,
     state: i.state,
@@ -282,9 +406,16 @@ export function reviewCommentJson(
     ...(c.inReplyTo !== null ? { in_reply_to_id: c.inReplyTo } : {}),
     diff_hunk: "@@ -1 +1 @@",
     path: c.path,
-    position: c.line,
-    original_position: c.line,
-    line: c.line,
+    // A file-level comment has no line: GitHub leaves the line fields out and says so in subject_type.
+    ...(c.line !== null
+      ? {
+          position: c.line,
+          original_position: c.line,
+          line: c.line,
+          original_line: c.line,
+          subject_type: "line",
+        }
+      : { subject_type: "file" }),
     commit_id: c.commitId,
     original_commit_id: c.commitId,
     user: userJson(user(c.user), urls),

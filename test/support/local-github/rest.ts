@@ -4,8 +4,10 @@
 import type { IncomingHttpHeaders } from "node:http";
 import { gitRaw, readPath, revParse } from "./git.js";
 import {
+  appJson,
   commentJson,
   issueJson,
+  publicUserJson,
   labelJson,
   reactionJson,
   repoJson,
@@ -113,9 +115,44 @@ export async function pullJson(s: State, r: Repo, i: Issue): Promise<Obj> {
   const owner = s.user(r.owner);
   const repo = repoJson(r, owner, s.urls);
   const base = issueJson(i, r, s.userOf, s.urls, s.commentsOn(r, i.number).length);
+  const api = `${s.urls.api}/repos/${full}`;
+  const commits =
+    headSha && baseSha
+      ? Number(
+          (await gitRaw(r.dir, ["rev-list", "--count", `${baseSha}..${headSha}`])).stdout.toString().trim(),
+        ) || 0
+      : 0;
   return {
     ...base,
-    url: `${s.urls.api}/repos/${full}/pulls/${i.number}`,
+    url: `${api}/pulls/${i.number}`,
+    commits_url: `${api}/pulls/${i.number}/commits`,
+    review_comments_url: `${api}/pulls/${i.number}/comments`,
+    review_comment_url: `${api}/pulls/comments{/number}`,
+    comments_url: `${api}/issues/${i.number}/comments`,
+    statuses_url: `${api}/statuses/${headSha ?? "0".repeat(40)}`,
+    _links: {
+      self: { href: `${api}/pulls/${i.number}` },
+      html: { href: `${s.urls.html}/${full}/pull/${i.number}` },
+      issue: { href: `${api}/issues/${i.number}` },
+      comments: { href: `${api}/issues/${i.number}/comments` },
+      review_comments: { href: `${api}/pulls/${i.number}/comments` },
+      review_comment: { href: `${api}/pulls/comments{/number}` },
+      commits: { href: `${api}/pulls/${i.number}/commits` },
+      statuses: { href: `${api}/statuses/${headSha ?? "0".repeat(40)}` },
+    },
+    auto_merge: null,
+    active_lock_reason: null,
+    mergeable: null,
+    mergeable_state: "unknown",
+    merged_by: null,
+    maintainer_can_modify: false,
+    review_comments: s.reviewComments.filter(
+      (c) => c.repo === `${r.owner}/${r.name}`.toLowerCase() && c.pullNumber === i.number,
+    ).length,
+    commits,
+    additions: 0,
+    deletions: 0,
+    changed_files: 0,
     html_url: `${s.urls.html}/${full}/pull/${i.number}`,
     issue_url: `${s.urls.api}/repos/${full}/issues/${i.number}`,
     diff_url: `${s.urls.html}/${full}/pull/${i.number}.diff`,
@@ -165,7 +202,7 @@ function checkRunJson(s: State, r: Repo, c: CheckRun): Obj {
     },
     name: c.name,
     check_suite: { id: c.id },
-    app: { id: s.app.id, slug: s.app.slug, name: s.app.name },
+    app: appJson(s.app, s.user(s.appOwner), s.urls),
     pull_requests: [],
   };
 }
@@ -245,34 +282,12 @@ function commentOr404(s: State, req: RestRequest) {
 }
 
 export const handlers: Record<string, Handler> = {
-  "GET /app": (s) => ({
-    status: 200,
-    body: {
-      id: s.app.id,
-      slug: s.app.slug,
-      node_id: Buffer.from(`03:Integration${s.app.id}`).toString("base64"),
-      name: s.app.name,
-      owner: null,
-      description: "",
-      external_url: s.urls.html,
-      html_url: `${s.urls.html}/apps/${s.app.slug}`,
-      created_at: "2026-01-01T00:00:00Z",
-      updated_at: "2026-01-01T00:00:00Z",
-      permissions: {
-        issues: "write",
-        contents: "write",
-        pull_requests: "write",
-        checks: "write",
-        metadata: "read",
-      },
-      events: ["issue_comment", "issues", "pull_request_review"],
-    },
-  }),
+  "GET /app": (s) => ({ status: 200, body: appJson(s.app, s.user(s.appOwner), s.urls) }),
 
   "GET /users/{username}": (s, req) => {
     const u = s.findUser(req.params.username!);
     if (!u) return notFound("https://docs.github.com/rest/users/users#get-a-user");
-    return { status: 200, body: { ...userJson(u, s.urls), name: u.name } };
+    return { status: 200, body: publicUserJson(u, s.urls) };
   },
 
   "GET /repos/{owner}/{repo}": (s, req) => ({
@@ -293,7 +308,17 @@ export const handlers: Record<string, Handler> = {
       body: {
         permission: BASE_PERMISSION[role],
         role_name: role,
-        user: { ...userJson(u, s.urls), permissions: {} },
+        user: {
+          ...userJson(u, s.urls),
+          role_name: role,
+          permissions: {
+            admin: role === "admin",
+            maintain: role === "admin" || role === "maintain",
+            push: ["admin", "maintain", "write"].includes(role),
+            triage: role !== "read" && role !== "none",
+            pull: role !== "none",
+          },
+        },
       },
     };
   },
@@ -648,7 +673,13 @@ export const handlers: Record<string, Handler> = {
     const reviewId = Number(req.params.review_id);
     if (!s.reviews.some((x) => x.id === reviewId && x.pullNumber === i.number)) return notFound();
     const list = s.reviewComments.filter((c) => c.reviewId === reviewId);
-    return page(req, list, (c) => reviewCommentJson(c, req.repo!, s.userOf, s.urls));
+    // This route answers in the legacy shape: position is required (null for a file-level comment) and
+    // original_position an integer (the spec allows no null there, so a file-level comment says 1).
+    return page(req, list, (c) => ({
+      position: null,
+      original_position: 1,
+      ...reviewCommentJson(c, req.repo!, s.userOf, s.urls),
+    }));
   },
 
   "GET /repos/{owner}/{repo}/pulls/{pull_number}/comments": (s, req) => {

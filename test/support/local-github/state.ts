@@ -25,6 +25,9 @@ export class State {
   private nextIdValue = 1000;
   private nextUserId = 5000;
 
+  /** Login of the app's owner (an organization). */
+  appOwner = "maestro-apps";
+
   constructor(
     public urls: Urls,
     readonly app: { id: number; slug: string; name: string; botUserId: number },
