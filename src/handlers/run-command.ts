@@ -100,6 +100,10 @@ async function choosePlaybook(deps: AppDeps, t: Trigger, req: RunRequest): Promi
   return { ok: true, name: r.name, origin: r.origin, source: r.source };
 }
 
+function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, Math.max(0, max - 24))}… (comment shortened)` : text;
+}
+
 function hasOpenTask(body: string): boolean {
   try {
     return parsePlaybook(body, { name: "issue" }).tasks.some((task) => !task.done);
@@ -159,14 +163,15 @@ export async function runCommand(
   let reviewComments: RunJobData["reviewComments"] = req.resume?.reviewComments;
   let reviewArgs: string | undefined;
   if (!req.resume && t.reviewId !== undefined && req.fixText === undefined) {
-    const comments = (
-      await listReviewComments(t.octokit, {
-        owner: t.owner,
-        repo: t.repo,
-        pullNumber: t.issueNumber,
-        reviewId: t.reviewId,
-      })
-    ).map((c) => ({ ...c, body: sanitizeUntrustedText(c.body).slice(0, 8000) }));
+    const raw = await listReviewComments(t.octokit, {
+      owner: t.owner,
+      repo: t.repo,
+      pullNumber: t.issueNumber,
+      reviewId: t.reviewId,
+    });
+    // All comments must fit the run's free text (MAX_ARGS_LENGTH), headers included: share it out.
+    const perComment = Math.min(8000, Math.floor((MAX_ARGS_LENGTH * 0.6) / Math.max(1, raw.length)));
+    const comments = raw.map((c) => ({ ...c, body: clip(sanitizeUntrustedText(c.body), perComment) }));
     if (comments.length > 0) {
       const expanded = expandReviewTasks(choice.source, comments);
       if (expanded) choice = { ...choice, source: expanded.source };

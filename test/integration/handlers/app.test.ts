@@ -480,6 +480,19 @@ describe("runs", () => {
       headRef: "maestro/1-fix-issue-rabcdef12",
       trigger: { kind: "review" },
     });
+    // A hundred long comments still fit the run's free text: each is shortened, none dropped.
+    gh.state.reviewComments[review.id as number] = Array.from({ length: 100 }, (_, i) => ({
+      id: 100 + i,
+      path: `src/file-${i}.ts`,
+      line: i + 1,
+      body: "x".repeat(5000),
+    }));
+    await send("pull_request_review", structuredClone(payload));
+    const big = (await jobs()).find((j) => j.runId !== job!.runId)!;
+    expect(big.reviewComments).toHaveLength(100);
+    expect(big.args!.length).toBeLessThanOrEqual(65_536);
+    expect(big.args).toContain("Review comment 100, on `src/file-99.ts` line 100:");
+    await (await queue.getJob(big.runId))!.remove();
     // Without the opt-in nothing happens.
     gh.state.files[".github/maestro.yml"] = ROOMY;
     await send("pull_request_review", structuredClone(payload));
