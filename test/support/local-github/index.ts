@@ -6,7 +6,8 @@
  *   against GitHub's OpenAPI description (@octokit/openapi): unknown route → 404, body or query that
  *   fails the spec → 422 "Validation Failed", missing or bad credentials → 401 "Bad credentials",
  *   a route in the spec that this server does not implement → 501. Each of these is a *problem*:
- *   a test ends with `expect(gh.problems()).toEqual([])`.
+ *   a test ends with `expect(gh.problems()).toEqual([])`. The server's own JSON answers are checked
+ *   against the spec's response schemas too (a drift is a problem as well).
  * - App auth: RS256 JWTs checked against the app's key (`GET /app`, `POST
  *   /app/installations/{id}/access_tokens`, `GET /repos/{o}/{r}/installation`); installation tokens
  *   `ghs_…` expire after `tokenTtlMs` (default 1 h) and then get 401, as on GitHub.
