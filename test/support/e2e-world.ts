@@ -13,6 +13,7 @@
  * world.runLog(runId);                             // the run's JSONL events from MAESTRO_DATA_DIR
  * await world.close();                             // stops serve, deletes this prefix's keys
  * ```
+ * `E2E_TRACE=1` prints every request the local GitHub got when the world closes.
  * Drills can spawn more processes against the same Redis/GitHub with `spawnMaestro("worker", world.env())`,
  * stop serve with `world.serve.stop("SIGKILL")` and start another with `world.restartServe()`.
  */
@@ -163,6 +164,8 @@ export interface E2EWorld {
   runsOf(repo: string, number: number): Promise<RunRecord[]>;
   /** Jobs of this world's queue in any state. */
   jobCount(): Promise<number>;
+  /** Every request the local GitHub got, one line each (ms since the first, status, route), for debugging. */
+  trace(): string;
   /** Starts a new serve process (after serve.stop()), same env; world.serve and the webhook URL follow. */
   restartServe(): Promise<MaestroProcess>;
   close(): Promise<void>;
@@ -298,12 +301,24 @@ export async function startE2EWorld(opts: E2EWorldOptions = {}): Promise<E2EWorl
       const counts = await queue.getJobCounts();
       return Object.values(counts).reduce((a, b) => a + b, 0);
     },
+    trace() {
+      const all = gh.requests();
+      const t0 = all[0]?.at ?? 0;
+      return all
+        .map(
+          (r) =>
+            `${String(r.at - t0).padStart(6)} ${r.status} ${r.auth.padEnd(14)} ${r.route ?? `${r.method} ${r.path}`}${r.fault ? ` [${r.fault}]` : ""}`,
+        )
+        .join("\n");
+    },
     async restartServe() {
       serve = await spawnMaestro("serve", env);
       gh.setWebhookUrl(`${serve.url}/api/github/webhooks`);
       return serve;
     },
     async close() {
+      // E2E_TRACE=1 prints the GitHub traffic of the world (what Maestro asked, in order).
+      if (process.env.E2E_TRACE) process.stdout.write(`local GitHub requests:\n${world.trace()}\n`);
       await serve.stop("SIGTERM").catch(() => undefined);
       await queue.close().catch(() => undefined);
       await deleteKeys(redis, prefix).catch(() => undefined);
