@@ -56,6 +56,9 @@ export async function subscribeCancels(
   onCancel: (runId: string) => void,
 ): Promise<() => Promise<void>> {
   const sub: Redis = store.redis.duplicate();
+  // While Redis is down ioredis reconnects (and resubscribes) by itself; without a listener each
+  // failed attempt is printed as an "Unhandled error event".
+  sub.on("error", () => undefined);
   const channel = cancelChannel(store.prefix);
   sub.on("message", (ch: string, message: string) => {
     if (ch !== channel) return;
