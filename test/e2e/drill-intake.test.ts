@@ -88,7 +88,7 @@ describe("drills at the webhook door", () => {
     expect(world.gh.pulls(repo)).toHaveLength(1);
     expect(world.runLog(runId).filter((e) => e.type === "run.started")).toHaveLength(1);
     expect(world.gh.problems()).toEqual([]);
-  });
+  }, 120_000);
 
   it("a bad signature is refused (4xx) and nothing is queued, commented or reacted to", async () => {
     const repo = await world.makeRepo("drill-sig", { playbooks: { docs: DOCS, one: ONE } });
@@ -125,7 +125,7 @@ describe("drills at the webhook door", () => {
     // Not even a read of the repo: the request never got past the signature check.
     expect(world.gh.requests().filter((r) => r.path.includes("/drill-sig"))).toEqual([]);
     expect(world.gh.problems()).toEqual([]);
-  });
+  }, 120_000);
 
   it("hostile input gets clear replies or a clean 4xx, and serve keeps serving", async () => {
     const repo = await world.makeRepo("drill-hostile", { playbooks: { docs: DOCS, one: ONE } });
@@ -183,7 +183,7 @@ describe("drills at the webhook door", () => {
     expect(await world.runsOf(repo, issue.number)).toEqual([]);
     await expectStillServing(repo);
     expect(world.gh.problems()).toEqual([]);
-  });
+  }, 120_000);
 
   it("YAML bombs in .github/maestro.yml get a reply saying the config is invalid, and serve keeps serving", async () => {
     const laughs = [
@@ -225,5 +225,5 @@ describe("drills at the webhook door", () => {
     const healthy = await world.makeRepo("drill-bomb-after", { playbooks: { docs: DOCS, one: ONE } });
     await expectStillServing(healthy);
     expect(world.gh.problems()).toEqual([]);
-  });
+  }, 120_000);
 });

@@ -137,7 +137,7 @@ describe("drills during a run", () => {
       expect.objectContaining({ head: branch, draft: true, state: "open" }),
     ]);
     expect(world.gh.problems()).toEqual([]);
-  });
+  }, 120_000);
 
   it("the cost cap crossed mid-task stops the agent: budget_exceeded, overshoot at most one agent turn", async () => {
     const CAP = 0.35;
@@ -183,5 +183,5 @@ describe("drills during a run", () => {
     expect(status).toHaveLength(1);
     expect(status[0]!.body).toMatch(/budget|cost cap/i);
     expect(world.gh.problems()).toEqual([]);
-  });
+  }, 120_000);
 });
