@@ -292,6 +292,14 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** How a fault shows in requests(): "error 502", "secondary-rate-limit", "delay 300ms", … */
+function faultLabel(f: Fault): string {
+  const delay = f.delayMs ? ` delay ${f.delayMs}ms` : "";
+  if (f.kind && f.kind !== "error") return `${f.kind}${delay}`;
+  if (f.status === undefined && f.delayMs !== undefined) return delay.trim();
+  return `error ${f.status ?? 502}${delay}`;
+}
+
 interface ActiveFault extends Fault {
   key: string;
   left: number;
@@ -528,7 +536,7 @@ export async function startLocalGitHub(opts: LocalGitHubOptions = {}): Promise<L
 
     const before = takeFault(key, "before");
     if (before) {
-      rec.fault = `${before.kind ?? "error"} ${before.status ?? ""}`.trim();
+      rec.fault = faultLabel(before);
       if (before.delayMs) await sleep(before.delayMs);
       const fr = faultReply(before);
       if (fr) return answer(fr);
@@ -570,7 +578,7 @@ export async function startLocalGitHub(opts: LocalGitHubOptions = {}): Promise<L
 
     const after = takeFault(key, "after");
     if (after) {
-      rec.fault = `${after.kind ?? "error"} ${after.status ?? ""} after handler`.trim();
+      rec.fault = `${faultLabel(after)} after handler`;
       if (after.delayMs) await sleep(after.delayMs);
       const fr = faultReply(after);
       if (fr) return answer(fr);
@@ -701,7 +709,7 @@ export async function startLocalGitHub(opts: LocalGitHubOptions = {}): Promise<L
     if (method === "POST") {
       const f = takeFault(`GIT ${service}`, "before");
       if (f) {
-        rec.fault = `${f.kind ?? "error"} ${f.status ?? ""}`.trim();
+        rec.fault = faultLabel(f);
         if (f.delayMs) await sleep(f.delayMs);
         if (f.status !== undefined || f.delayMs === undefined) {
           rec.status = f.status ?? 502;
