@@ -128,7 +128,7 @@ export class WorktreePool {
     }
   }
 
-  /** Detach and clean the slot so its branch is free and no run's files linger; keep it, or drop it when over size. */
+  /** Detach the slot so its branch is free and clean it; keep it, or drop it when the pool is over size. */
   async release(wt: { path: string }): Promise<void> {
     const slot = this.slotOf(wt.path);
     if (slot === undefined) throw new Error(`${wt.path} is not a slot of the worktree pool at ${this.dir}.`);
@@ -139,7 +139,9 @@ export class WorktreePool {
       } else {
         try {
           const cwd = this.slotPath(slot);
-          await runGit([...NO_HOOKS, "checkout", "--quiet", "--force", "--detach"], { cwd });
+          // Detach without touching files (the next acquire's checkout -f resets them); clean now, so
+          // an idle slot holds no build outputs or other leftovers on disk.
+          await runGit(["update-ref", "--no-deref", "-m", "maestro: release", "HEAD", "HEAD"], { cwd });
           await runGit(["clean", "-ffdxq"], { cwd });
         } catch {
           // Whatever went wrong, the next run would inherit it: drop the slot instead.
