@@ -27,6 +27,10 @@ const benches: Record<string, { title: string; run: () => Promise<string> }> = {
       }),
   },
   growth: { title: "Growth with the number of tasks", run: () => benchGrowth(repeats(3)) },
+  "agent-start": {
+    title: "Time to agent start",
+    run: async () => (await import("./agent-start.js")).benchAgentStart(repeats(5)),
+  },
   "claude-code": {
     title: "Same 3-task playbook with the real Claude Code CLI",
     run: () => benchClaudeCode(repeats(5)),
