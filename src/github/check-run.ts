@@ -1,6 +1,6 @@
 // The "Maestro" check run on the PR's head commit (DESIGN §1): the run's summary where reviewers look.
 // One per run: found again by external_id (the run id) on a retry, so it is updated, never doubled.
-import { isTransient } from "./comment-once.js";
+import { postOnce } from "./post-once.js";
 import type { Octokit } from "./octokit.js";
 
 export const CHECK_NAME = "Maestro";
@@ -47,19 +47,9 @@ export async function upsertCheckRun(
   input: CheckRunInput,
   opts: { attempts?: number; backoffMs?: (attempt: number) => number } = {},
 ): Promise<number> {
-  const attempts = opts.attempts ?? 3;
-  const backoff = opts.backoffMs ?? ((n: number) => 1000 * 2 ** (n - 2));
-  let lastError: unknown;
-  for (let attempt = 1; attempt <= attempts; attempt++) {
-    if (attempt > 1) await new Promise((r) => setTimeout(r, backoff(attempt)));
-    try {
-      return await upsertOnce(octokit, input);
-    } catch (err) {
-      lastError = err;
-      if (!isTransient(err)) throw err;
-    }
-  }
-  throw lastError;
+  // upsertOnce lists before it creates, so every attempt is also the search for a lost one.
+  const r = await postOnce({ find: async () => null, post: () => upsertOnce(octokit, input), ...opts });
+  return r.value;
 }
 
 async function upsertOnce(octokit: Octokit, input: CheckRunInput): Promise<number> {

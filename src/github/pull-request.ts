@@ -1,7 +1,7 @@
 // The run's draft pull request, created at most once per branch. A 502 or a secondary rate limit on
 // POST may come after GitHub stored the PR, so before trying again the open PRs of the branch are
 // listed: never a second PR for the same head.
-import { isTransient } from "./comment-once.js";
+import { isTransient, postOnce } from "./post-once.js";
 import type { Octokit } from "./octokit.js";
 
 export interface PullRequestRef {
@@ -56,14 +56,9 @@ export async function ensureDraftPullRequest(
     });
     return { ...existing, created: false };
   }
-  let lastError: unknown;
-  for (let attempt = 1; attempt <= attempts; attempt++) {
-    if (attempt > 1) {
-      await new Promise((r) => setTimeout(r, backoff(attempt)));
-      const found = await findOpenPullRequest(octokit, input);
-      if (found) return { ...found, created: false };
-    }
-    try {
+  const r = await postOnce({
+    find: () => findOpenPullRequest(octokit, input),
+    post: async () => {
       const { data } = await octokit.rest.pulls.create({
         owner: input.owner,
         repo: input.repo,
@@ -72,16 +67,15 @@ export async function ensureDraftPullRequest(
         title: input.title,
         body: input.body,
         draft: true,
-        // Our own retry (list, then create) replaces Octokit's blind one.
         request: { retries: 0 },
       });
-      return { number: data.number, url: data.html_url, created: true };
-    } catch (err) {
-      lastError = err;
-      if (!isTransient(err) && !isAlreadyExists(err)) throw err;
-    }
-  }
-  throw lastError;
+      return { number: data.number, url: data.html_url };
+    },
+    attempts,
+    backoffMs: backoff,
+    retryable: (err) => isTransient(err) || isAlreadyExists(err),
+  });
+  return { ...r.value, created: r.created };
 }
 
 /** 422 "A pull request already exists for owner:branch": a lost response of ours; the re-list finds it. */

@@ -1,6 +1,6 @@
 // A review's inline comments (file, line, text): the input of the address-review follow-up, and the
 // replies that say, per comment, what the run did about it.
-import { isTransient } from "./comment-once.js";
+import { postOnce } from "./post-once.js";
 import type { Octokit } from "./octokit.js";
 
 export interface ReviewComment {
@@ -46,21 +46,17 @@ export async function replyToReviewComment(
   opts: { attempts?: number; backoffMs?: (attempt: number) => number } = {},
 ): Promise<void> {
   const marker = replyMarker(input.runId);
-  const attempts = opts.attempts ?? 3;
-  const backoff = opts.backoffMs ?? ((n: number) => 1000 * 2 ** (n - 2));
-  let lastError: unknown;
-  for (let attempt = 1; attempt <= attempts; attempt++) {
-    if (attempt > 1) {
-      await new Promise((r) => setTimeout(r, backoff(attempt)));
+  await postOnce({
+    find: async () => {
       const all = await octokit.paginate(octokit.rest.pulls.listReviewComments, {
         owner: input.owner,
         repo: input.repo,
         pull_number: input.pullNumber,
         per_page: 100,
       });
-      if (all.some((c) => c.in_reply_to_id === input.commentId && c.body?.includes(marker))) return;
-    }
-    try {
+      return all.some((c) => c.in_reply_to_id === input.commentId && c.body?.includes(marker)) ? true : null;
+    },
+    post: async () => {
       await octokit.rest.pulls.createReplyForReviewComment({
         owner: input.owner,
         repo: input.repo,
@@ -69,11 +65,8 @@ export async function replyToReviewComment(
         body: `${input.body}\n\n${marker}`,
         request: { retries: 0 },
       });
-      return;
-    } catch (err) {
-      lastError = err;
-      if (!isTransient(err)) throw err;
-    }
-  }
-  throw lastError;
+      return true;
+    },
+    ...opts,
+  });
 }
