@@ -18,6 +18,7 @@ import { parsePlaybook } from "../src/playbooks/parse.js";
 import { RunLogWriter } from "../src/runlog/writer.js";
 import { bigRepoParams, ensureBigRepo, filePath, type BigRepoParams } from "./big-repo.js";
 import { startGitHttpServer } from "./git-http.js";
+import { writePlot } from "./lib/svg.js";
 
 const run = promisify(execFile);
 const gitEnv = { ...process.env, GIT_CONFIG_GLOBAL: "/dev/null", GIT_CONFIG_NOSYSTEM: "1", LC_ALL: "C" };
@@ -303,11 +304,10 @@ export function agentStartSvg(r: AgentStartResult): string {
 
 export async function benchAgentStart(repeats = 5): Promise<string> {
   const r = await measureAgentStart(repeats);
-  if (process.env.BENCH_AGENT_START_SVG)
-    fs.writeFileSync(process.env.BENCH_AGENT_START_SVG, agentStartSvg(r));
+  const plot = writePlot("agent-start", agentStartSvg(r));
   fs.writeFileSync(
     path.join(os.tmpdir(), "maestro-bench-agent-start.json"),
     `${JSON.stringify(r, null, 2)}\n`,
   );
-  return renderAgentStart(r);
+  return `${renderAgentStart(r)}\n\n![Time to agent start](${plot})`;
 }
