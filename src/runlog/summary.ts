@@ -85,6 +85,8 @@ export function summarizeRunLog(events: RunEvent[]): RunLogSummary {
         break;
       case "task.finished": {
         const t = task(e.index);
+        // A later attempt of the same run skips what an earlier one did: keep that outcome.
+        if (e.status === "skipped" && t.status !== undefined) break;
         t.status = e.status;
         t.durationMs = e.durationMs;
         t.costUsd = e.costUsd;
@@ -92,13 +94,22 @@ export function summarizeRunLog(events: RunEvent[]): RunLogSummary {
         break;
       }
       case "run.finished":
-        finished = true;
+        // A log may hold several attempts of one run (a retried job appends): the last one says how it
+        // ended; spend and time add up, since each attempt reports only its own.
         s.status = e.status;
         s.tasksTotal = e.tasksTotal;
         s.tasksDone = e.tasksDone;
-        s.costUsd = e.costUsd;
-        s.tokens = { ...e.tokens };
-        s.durationMs = e.durationMs;
+        s.costUsd = (finished ? s.costUsd : 0) + e.costUsd;
+        s.tokens = finished
+          ? {
+              input: s.tokens.input + e.tokens.input,
+              output: s.tokens.output + e.tokens.output,
+              cacheRead: s.tokens.cacheRead + e.tokens.cacheRead,
+              cacheWrite: s.tokens.cacheWrite + e.tokens.cacheWrite,
+            }
+          : { ...e.tokens };
+        s.durationMs = (finished ? (s.durationMs ?? 0) : 0) + e.durationMs;
+        finished = true;
         if (e.prUrl !== undefined) s.prUrl = e.prUrl;
         if (e.error !== undefined) s.error = e.error;
         break;

@@ -43,6 +43,8 @@ import { parseRunJob, type RunJobData } from "../queue/job-schema.js";
 import { setRunState, type RunState } from "../queue/runs-index.js";
 import type { RunStatus } from "../runlog/events.js";
 import { runLogPath } from "../runlog/paths.js";
+import { readRunLog } from "../runlog/read.js";
+import { summarizeRunLog } from "../runlog/summary.js";
 import { RunLogWriter } from "../runlog/writer.js";
 import { createRedactor, secretsFromEnv, type Redactor } from "../security/redact.js";
 import { CancelRegistry } from "./cancel-registry.js";
@@ -439,19 +441,22 @@ async function processRun(
     }
 
     const logUrl = deps.runLogUrl?.(data.runId);
+    // From the whole log, not this attempt's result: a retried job's earlier attempts did (and paid
+    // for) the tasks this one skips.
+    const whole = summarizeRunLog((await readRunLog(runLogPath(deps.dataDir, data.runId))).events);
     const summary: RunSummaryInput = {
       runId: data.runId,
       playbook: data.playbook.name,
       status: result.status,
       branch,
       tasks: tasks.map((t) => {
-        const o = result.tasks.find((x) => x.index === t.index);
-        return o
+        const o = whole.tasks.find((x) => x.index === t.index);
+        return o?.status
           ? {
               ...t,
               status: o.status,
-              costUsd: o.costUsd,
-              durationMs: o.durationMs,
+              ...(o.costUsd !== undefined ? { costUsd: o.costUsd } : {}),
+              ...(o.durationMs !== undefined ? { durationMs: o.durationMs } : {}),
               ...(o.sha ? { sha: o.sha } : {}),
               ...(o.error ? { error: o.error } : {}),
             }
@@ -459,9 +464,9 @@ async function processRun(
       }),
       tasksDone: result.tasksDone,
       tasksTotal: result.tasksTotal,
-      costUsd: result.costUsd,
-      tokens: result.tokens,
-      durationMs: result.durationMs,
+      costUsd: whole.costUsd,
+      tokens: whole.tokens,
+      ...(whole.durationMs !== undefined ? { durationMs: whole.durationMs } : {}),
       actor: data.trigger.actor,
       ...(logUrl ? { logUrl } : {}),
       ...(result.error ? { error: redact(result.error) } : {}),
@@ -485,15 +490,14 @@ async function processRun(
         ...(deps.prBackoffMs ? { backoffMs: deps.prBackoffMs } : {}),
       });
       prUrl = pr.url;
-      if (pr.created) {
-        const asked = await requestReview(inst.octokit, {
-          owner,
-          repo,
-          pullNumber: pr.number,
-          reviewer: data.trigger.actor,
-        });
-        if (!asked) log.warn({ runId: data.runId, reviewer: data.trigger.actor }, "review request refused");
-      }
+      // Also when the PR was found rather than made (a lost response, a retry): asking again is harmless.
+      const asked = await requestReview(inst.octokit, {
+        owner,
+        repo,
+        pullNumber: pr.number,
+        reviewer: data.trigger.actor,
+      });
+      if (!asked) log.warn({ runId: data.runId, reviewer: data.trigger.actor }, "review request refused");
     }
     if (prUrl) summary.prUrl = prUrl;
     if (hasCommits) await publishCheckRun(deps, inst.octokit, { owner, repo, mirrorDir, branch, summary });
@@ -509,7 +513,7 @@ async function processRun(
       branch,
       tasksDone: result.tasksDone,
       tasksTotal: result.tasksTotal,
-      costUsd: result.costUsd,
+      costUsd: summary.costUsd,
       ...(prUrl ? { prUrl } : {}),
       ...(summary.error ? { error: summary.error } : {}),
     };

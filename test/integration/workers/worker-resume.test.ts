@@ -122,6 +122,30 @@ describe("worker retries", () => {
     expect(gh.gh.commentsOn(7)).toHaveLength(1);
   });
 
+  it("a retry after the tasks were done: the PR and comment still show the whole run's tasks and cost", async () => {
+    gh = mockWorkerGitHub({
+      owner: OWNER,
+      repo: REPO,
+      // The PR cannot be made on the first attempt (all 3 of its tries fail); the job is retried.
+      state: { failures: [{ route: "POST /repos/{owner}/{repo}/pulls", status: 502, times: 3 }] },
+    });
+    world = await makeWorld(
+      `${WRITE}; echo '{"type":"usage","inputTokens":10,"outputTokens":5,"costUsd":0.25}'`,
+    );
+    await start(world);
+    const runId = "rworkertotals01";
+    const job = await add(jobData(runId, { statusCommentId: comment(runId) }), 3);
+    expect(((await job.waitUntilFinished(events, 60_000)) as { status: string }).status).toBe("succeeded");
+    expect((await queue.getJob(runId))?.attemptsMade).toBe(2);
+    expect(gh.pulls).toHaveLength(1);
+    for (const text of [gh.pulls[0]!.body, gh.gh.commentsOn(7)[0]!.body]) {
+      expect(text).toContain("3/3 tasks done, cost $0.75, tokens 30 in / 15 out");
+      expect(text).toMatch(/\| 1 \| Create file one \| ✅ done \| \$0\.25 \|/);
+    }
+    // Asked for review although the PR was found, not made, by the attempt that finished.
+    expect(gh.reviewRequests).toEqual(["#1:octocat"]);
+  });
+
   it("on the last attempt an infrastructure error ends the run as failed, with a comment that says why", async () => {
     gh = mockWorkerGitHub({
       owner: OWNER,

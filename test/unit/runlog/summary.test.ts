@@ -117,6 +117,41 @@ describe("summarizeRunLog", () => {
     ]);
   });
 
+  it("a log with two attempts of one run: the last says how it ended, the first's work and spend are kept", () => {
+    const events = sample(true);
+    events.push(
+      e({
+        type: "run.started",
+        playbook: "lint-cleanup",
+        repo: "octo/repo",
+        baseRef: "main",
+        branch: "b",
+        agent: "claude-code",
+        trigger: { kind: "retry", actor: "octocat" },
+        tasksTotal: 3,
+      }),
+      e({ type: "task.finished", index: 0, status: "skipped", durationMs: 0, costUsd: 0 }),
+      e({ type: "task.started", index: 1, text: "Fix lint in src/b.ts" }),
+      e({ type: "task.committed", index: 1, sha: "b".repeat(40), filesChanged: 1 }),
+      e({ type: "task.finished", index: 1, status: "done", durationMs: 800, costUsd: 0.03 }),
+      e({
+        type: "run.finished",
+        status: "succeeded",
+        tasksDone: 3,
+        tasksTotal: 3,
+        costUsd: 0.03,
+        tokens: { input: 50, output: 5, cacheRead: 0, cacheWrite: 0 },
+        durationMs: 1000,
+      }),
+    );
+    const s = summarizeRunLog(events);
+    expect(s).toMatchObject({ status: "succeeded", tasksDone: 3, durationMs: 5200 });
+    expect(s.costUsd).toBeCloseTo(0.055, 10);
+    expect(s.tokens).toEqual({ input: 300, output: 30, cacheRead: 10, cacheWrite: 2 });
+    expect(s.tasks[0]).toMatchObject({ status: "done", costUsd: 0.02, sha: SHA });
+    expect(s.tasks[1]).toMatchObject({ status: "done", costUsd: 0.03 });
+  });
+
   it("marks a run without run.finished incomplete and adds up the latest usage per task", () => {
     const events = sample(false);
     events.push(e({ type: "task.started", index: 2, text: "Fix lint in src/c.ts" }, 20));
