@@ -103,9 +103,8 @@ describe("drills at the webhook door", () => {
     const payload = world.gh.payloads.issueCommentCreated(repo, comment.id);
     const jobsBefore = await world.jobCount();
     const deliveryId = randomUUID();
-    // @octokit/webhooks (under Probot) answers a signature mismatch with 400, not 401; either is a
-    // refusal GitHub shows as a failed delivery. What matters here is that nothing past it happens.
-    const REFUSED = [400, 401];
+    // Checked before Probot (src/http/webhook-signature.ts): 401, and nothing past it happens.
+    const REFUSED = [401];
     const forged = await world.gh.sendWebhook("issue_comment", payload, {
       deliveryId,
       secret: "not-the-secret",

@@ -95,7 +95,8 @@ describe("startServer", () => {
     const bad = await deliver(server.url, "issue_comment", issueCommentPayload({ body: "/maestro help" }), {
       secret: "wrong",
     });
-    expect(bad.status).toBe(400);
+    expect(bad.status).toBe(401);
+    expect(((await bad.json()) as { error: string }).error).toContain("WEBHOOK_SECRET");
     expect(gh.commentsOn(1)).toHaveLength(1);
 
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
