@@ -36,6 +36,9 @@ declare module "autocannon" {
       errors: number;
       timeouts: number;
       non2xx: number;
+      "2xx": number;
+      totalRequests: number;
+      totalCompletedRequests: number;
       duration: number;
     }
   }

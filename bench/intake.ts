@@ -129,7 +129,7 @@ async function startTarget(target: Target, e: Env, cpuProfDir?: string): Promise
 export async function benchIntake(opts: IntakeOptions): Promise<string> {
   const e: Env = {
     cli: builtCli(),
-    prefix: `bench-intake-${process.pid}-${randomBytes(3).toString("hex")}`,
+    prefix: `{bench-intake-${process.pid}-${randomBytes(3).toString("hex")}}`,
     dataDir: fs.mkdtempSync(path.join(os.tmpdir(), "maestro-bench-intake-")),
     privateKey: rsaPrivateKey(),
   };

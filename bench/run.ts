@@ -6,7 +6,9 @@ import os from "node:os";
 import { benchClaudeCode } from "./claude-code.js";
 import { benchGrowth } from "./growth.js";
 import { benchIntake } from "./intake.js";
+import { benchIntakeCommands } from "./intake-commands.js";
 import { benchOrchestration } from "./orchestration.js";
+import { benchScale } from "./scale.js";
 
 const envRepeats = process.env.BENCH_REPEATS ? Number(process.env.BENCH_REPEATS) : undefined;
 const repeats = (dflt: number) => envRepeats ?? dflt;
@@ -14,7 +16,7 @@ const repeats = (dflt: number) => envRepeats ?? dflt;
 const benches: Record<string, { title: string; run: () => Promise<string> }> = {
   orchestration: {
     title: "Orchestration per task",
-    run: () => benchOrchestration(repeats(5)),
+    run: () => benchOrchestration(repeats(5), { fiveSecondRun: true }),
   },
   intake: {
     title: "Webhook intake, non-command comments",
@@ -26,10 +28,29 @@ const benches: Record<string, { title: string; run: () => Promise<string> }> = {
         ...(process.env.BENCH_CPU_PROF_DIR ? { cpuProfDir: process.env.BENCH_CPU_PROF_DIR } : {}),
       }),
   },
+  "intake-commands": {
+    title: "Webhook intake, `/maestro run` commands",
+    run: () =>
+      benchIntakeCommands({
+        durationS: Number(process.env.BENCH_DURATION_S ?? 20),
+        connections: 10,
+        issues: 200,
+      }),
+  },
   growth: { title: "Growth with the number of tasks", run: () => benchGrowth(repeats(3)) },
   "agent-start": {
     title: "Time to agent start",
     run: async () => (await import("./agent-start.js")).benchAgentStart(repeats(5)),
+  },
+  scale: {
+    title: "Scale-out: queued runs on 1, 2 and 4 workers",
+    run: () =>
+      benchScale({
+        runs: Number(process.env.BENCH_SCALE_RUNS ?? 200),
+        workerCounts: (process.env.BENCH_SCALE_WORKERS ?? "1,2,4").split(",").map(Number),
+        concurrency: 4,
+        agentMs: Number(process.env.BENCH_SCALE_AGENT_MS ?? 500),
+      }),
   },
   "claude-code": {
     title: "Same 3-task playbook with the real Claude Code CLI",

@@ -1,0 +1,179 @@
+// Webhook intake of `/maestro run` commands: signed issue_comment.created deliveries whose comments are
+// commands, into the real `maestro serve` (built dist/, real Redis), whose GitHub calls (repo config,
+// permission, reaction, status comment) are answered by the local GitHub (test/support/local-github),
+// side by side with the bare Probot app (bench/bare-probot.ts) on the same deliveries.
+// The run queue is paused, so serve's own worker starts nothing: only the webhook path is measured.
+// GitHub drops a delivery that is not answered in 10 s: autocannon's timeout is set to 10 s.
+import autocannon from "autocannon";
+import { createHmac, randomBytes } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { Redis } from "ioredis";
+import { createRunQueue } from "../src/queue/run-queue.js";
+import { startLocalGitHub } from "../test/support/local-github/index.js";
+import { deleteKeys, REDIS_URL } from "../test/helpers/redis.js";
+import { builtCli, startNodeProcess, TSX_LOADER, type ServerProcess } from "./lib/processes.js";
+import { fmt } from "./lib/stats.js";
+
+const WEBHOOK_PATH = "/api/github/webhooks";
+const OWNER = "octo-org";
+
+export interface IntakeCommandsOptions {
+  durationS: number;
+  connections: number;
+  /** Distinct issues (each with its own /maestro run comment) the deliveries cycle through. */
+  issues: number;
+}
+
+interface Row {
+  name: string;
+  sent: number;
+  ok: number;
+  timeouts: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+async function fire(url: string, bodies: string[], secret: string, o: IntakeCommandsOptions) {
+  const sigs = bodies.map((b) => `sha256=${createHmac("sha256", secret).update(b).digest("hex")}`);
+  const tag = randomBytes(4).toString("hex");
+  let n = 0;
+  return autocannon({
+    url: `${url}${WEBHOOK_PATH}`,
+    connections: o.connections,
+    duration: o.durationS,
+    timeout: 10,
+    requests: [
+      {
+        method: "POST",
+        path: WEBHOOK_PATH,
+        setupRequest: (r: autocannon.Request) => {
+          const i = n++ % bodies.length;
+          return {
+            ...r,
+            body: bodies[i]!,
+            headers: {
+              "content-type": "application/json",
+              "user-agent": "GitHub-Hookshot/bench",
+              "x-github-event": "issue_comment",
+              "x-github-delivery": `bench-${tag}-${n}`,
+              "x-hub-signature-256": sigs[i]!,
+            },
+          };
+        },
+      },
+    ],
+  });
+}
+
+export async function benchIntakeCommands(o: IntakeCommandsOptions): Promise<string> {
+  const cli = builtCli();
+  const gh = await startLocalGitHub({ appId: 4343, privateKey: "generate" });
+  const prefix = `{bench-intake-cmd-${process.pid}-${randomBytes(3).toString("hex")}}`;
+  const tmp = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "maestro-bench-intake-cmd-")));
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+  const queue = createRunQueue(redis, prefix);
+  const rows: Row[] = [];
+  let enqueued = 0;
+  let writes = 0;
+  let servers: ServerProcess[] = [];
+  try {
+    await gh.createRepo({
+      owner: OWNER,
+      name: "intake",
+      files: {
+        "README.md": "# intake\n",
+        ".github/maestro.yml": 'agent: command\nagentCommand: "true"\nlimits:\n  maxConcurrentRuns: 1000\n',
+      },
+    });
+    const repo = `${OWNER}/intake`;
+    gh.addCollaborator(repo, "alice", "write");
+    const bodies: string[] = [];
+    for (let i = 0; i < o.issues; i++) {
+      const issue = gh.createIssue(repo, { title: `Intake ${i}`, body: "- [ ] One task\n", user: "alice" });
+      const { comment } = await gh.postComment(repo, issue.number, "/maestro run", {
+        user: "alice",
+        send: false,
+      });
+      bodies.push(JSON.stringify(gh.payloads.issueCommentCreated(repo, comment.id)));
+    }
+    await queue.pause();
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      HOME: tmp,
+      LANG: "C.UTF-8",
+      LOG_LEVEL: "warn",
+      NODE_ENV: "production",
+      REDIS_URL,
+      MAESTRO_REDIS_PREFIX: prefix,
+      MAESTRO_DATA_DIR: tmp,
+      ...gh.env(),
+    };
+    const targets: Array<[string, string[]]> = [
+      ["bare Probot (no-op handler)", ["--import", TSX_LOADER, "bench/bare-probot.ts"]],
+      ["`maestro serve`", [cli, "serve", "--port", "0"]],
+      [
+        "`maestro serve`, write spacing removed (prototype)",
+        ["--import", TSX_LOADER, "--import", "./bench/lib/no-write-spacing.ts", cli, "serve", "--port", "0"],
+      ],
+    ];
+    for (const [name, args] of targets) {
+      const server = await startNodeProcess(args, env, /serving on (http:\S+)/);
+      servers.push(server);
+      const writesBefore = gh.requests().filter((r) => r.method !== "GET").length;
+      const r = await fire(server.url, bodies, gh.webhookSecret, o);
+      await server.stop();
+      servers = [];
+      if (process.env.BENCH_TRACE === "1" && name === "`maestro serve`") {
+        process.stderr.write(`${gh.calls().join("\n")}\n${server.output().slice(-3000)}\n`);
+        for (const c of gh
+          .issueComments(repo)
+          .filter((x) => x.user !== "alice")
+          .slice(0, 4))
+          process.stderr.write(`comment: ${JSON.stringify(c).slice(0, 400)}\n`);
+      }
+      if (name === "`maestro serve`") {
+        writes = gh.requests().filter((x) => x.method !== "GET").length - writesBefore;
+        const c = await queue.getJobCounts("paused", "waiting");
+        enqueued = (c.paused ?? 0) + (c.waiting ?? 0);
+      }
+      rows.push({
+        name,
+        sent: r.totalRequests,
+        ok: r["2xx"],
+        timeouts: r.timeouts,
+        rps: r.requests.average,
+        p50: r.latency.p50,
+        p99: r.latency.p99,
+        max: r.latency.max,
+      });
+      process.stderr.write(`intake-commands ${name}: ${JSON.stringify(rows.at(-1))}\n`);
+    }
+  } finally {
+    for (const s of servers) await s.stop();
+    await queue.close();
+    await deleteKeys(redis, prefix);
+    await redis.quit();
+    await gh.close();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+  const maestro = rows[1]!;
+  const proto = rows[2]!;
+  return [
+    `${o.durationS} s of \`/maestro run\` comments (${o.issues} issues, each with its own comment, cycled; a new delivery id each time), ` +
+      `${o.connections} connections, autocannon timeout 10 s (GitHub's own). The local GitHub runs in the benchmark's process.`,
+    "",
+    "| server | answered 2xx | timeouts (> 10 s) | deliveries/s | p50 (ms) | p99 (ms) | max (ms) |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ...rows.map(
+      (r) =>
+        `| ${r.name} | ${r.ok} | ${r.timeouts} | ${fmt(r.rps, 1)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${fmt(r.max)} |`,
+    ),
+    "",
+    `Maestro queued ${enqueued} runs and made ${writes} write calls to GitHub (POST/PATCH) for ${maestro.ok} answered deliveries. ` +
+      `Without the write spacing (prototype, bench/lib/no-write-spacing.ts): ${fmt(proto.rps / Math.max(maestro.rps, 1e-9), 0)}× the deliveries per second.`,
+  ].join("\n");
+}

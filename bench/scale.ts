@@ -1,0 +1,240 @@
+// Scale-out: N queued runs of a 3-task playbook with a short `command` agent, processed by 1, 2 and 4
+// `maestro worker` processes (built dist/, MAESTRO_CONCURRENCY=4 each) against one Redis and the local
+// GitHub (test/support/local-github: REST, app auth, git smart HTTP). The runs are queued the real way:
+// `/maestro run` comments delivered as signed webhooks to `maestro serve`, while the queue is paused;
+// serve then stops, the workers start, and the queue is resumed: time zero.
+// Targets (TARGETS.md): 4 workers ≥ 3.5× one; 0 stalled jobs; RSS ≤ 150 MB per worker at concurrency 4.
+import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { QueueEvents, type Job } from "bullmq";
+import { Redis } from "ioredis";
+import { QUEUE_NAME } from "../src/queue/names.js";
+import { createRunQueue } from "../src/queue/run-queue.js";
+import { startLocalGitHub, type LocalGitHub } from "../test/support/local-github/index.js";
+import { deleteKeys, REDIS_URL } from "../test/helpers/redis.js";
+import { builtCli, rssOf, startNodeProcess, TSX_LOADER, type ServerProcess } from "./lib/processes.js";
+import { fmt, median, percentile } from "./lib/stats.js";
+import { barChartSvg, writePlot } from "./lib/svg.js";
+
+export interface ScaleOptions {
+  runs: number;
+  workerCounts: number[];
+  concurrency: number;
+  /** How long the fake agent works per task. */
+  agentMs: number;
+}
+
+interface RoundResult {
+  workers: number;
+  runs: number;
+  wallMs: number;
+  runsPerMinute: number;
+  waitP50: number;
+  waitP99: number;
+  stalled: number;
+  failed: number;
+  prs: number;
+  maxRssMb: number[];
+  /** CPU seconds of the worker processes and their children (git, agents), from /proc. */
+  cpuS: number;
+}
+
+const OWNER = "octo-org";
+
+function cpuSecondsOfTree(pids: number[]): number {
+  // utime+stime of the process plus cutime+cstime (waited-for children), in clock ticks (100 Hz).
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      ticks += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+    } catch {
+      /* gone */
+    }
+  }
+  return ticks / 100;
+}
+
+async function round(gh: LocalGitHub, cli: string, workers: number, o: ScaleOptions): Promise<RoundResult> {
+  const prefix = `{bench-scale-${process.pid}-${randomBytes(3).toString("hex")}}`;
+  const tmp = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "maestro-bench-scale-")));
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+  const queue = createRunQueue(redis, prefix);
+  const events = new QueueEvents(QUEUE_NAME, { connection: redis.duplicate(), prefix });
+  let stalled = 0;
+  events.on("stalled", () => (stalled += 1));
+  const procs: ServerProcess[] = [];
+  const name = `scale-${workers}w-${randomBytes(2).toString("hex")}`;
+  const repo = `${OWNER}/${name}`;
+  const secs = (o.agentMs / 1000).toFixed(3);
+  await gh.createRepo({
+    owner: OWNER,
+    name,
+    files: {
+      "README.md": `# ${name}\n`,
+      ".github/maestro.yml":
+        [
+          "agent: command",
+          // A short fake agent: works agentMs, then writes one file.
+          `agentCommand: ${JSON.stringify(`sleep ${secs}; echo "$MAESTRO_TASK_INDEX" > "task-$MAESTRO_TASK_INDEX.txt"`)}`,
+          "limits:",
+          "  maxConcurrentRuns: 1000",
+          "  dailyBudgetUsd: 1000",
+        ].join("\n") + "\n",
+    },
+  });
+  gh.addCollaborator(repo, "alice", "write");
+  const baseEnv = (dataDir: string): NodeJS.ProcessEnv => ({
+    PATH: process.env.PATH,
+    HOME: tmp,
+    LANG: "C.UTF-8",
+    LOG_LEVEL: "warn",
+    NODE_ENV: "production",
+    GIT_CONFIG_NOSYSTEM: "1",
+    REDIS_URL,
+    MAESTRO_REDIS_PREFIX: prefix,
+    MAESTRO_DATA_DIR: dataDir,
+    MAESTRO_CONCURRENCY: String(o.concurrency),
+    ...gh.env(),
+  });
+  try {
+    await events.waitUntilReady();
+    // 1. Queue the runs through serve, with the queue paused so nothing starts yet.
+    await queue.pause();
+    // Queuing is not what is measured here: serve runs without Octokit's write spacing
+    // (bench/lib/no-write-spacing.ts), or queuing 200 runs would take 200 × 3 s.
+    const serve = await startNodeProcess(
+      ["--import", TSX_LOADER, "--import", "./bench/lib/no-write-spacing.ts", cli, "serve", "--port", "0"],
+      baseEnv(path.join(tmp, "serve")),
+      /serving on (http:\S+)/,
+    );
+    procs.push(serve);
+    gh.setWebhookUrl(`${serve.url}/api/github/webhooks`);
+    for (let i = 0; i < o.runs; i++) {
+      const issue = gh.createIssue(repo, {
+        title: `Scale ${i}`,
+        body: "Three files.\n\n- [ ] Write the first file\n- [ ] Write the second file\n- [ ] Write the third file\n",
+        user: "alice",
+      });
+      const { delivery } = await gh.postComment(repo, issue.number, "/maestro run", { user: "alice" });
+      if (delivery && delivery.status >= 300) throw new Error(`delivery answered ${delivery.status}`);
+    }
+    for (let t = Date.now(); ;) {
+      const c = await queue.getJobCounts("paused", "waiting");
+      if ((c.paused ?? 0) + (c.waiting ?? 0) >= o.runs) break;
+      if (Date.now() - t > 60_000) throw new Error(`only ${JSON.stringify(c)} jobs queued of ${o.runs}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await serve.stop();
+    procs.length = 0;
+
+    // 2. Start the workers, then resume: time zero.
+    for (let w = 0; w < workers; w++) {
+      procs.push(
+        await startNodeProcess(
+          [cli, "worker"],
+          baseEnv(path.join(tmp, `worker-${w}`)),
+          /maestro worker: processing runs()/,
+        ),
+      );
+    }
+    const maxRss = procs.map(() => 0);
+    const sampler = setInterval(() => {
+      procs.forEach((p, i) => (maxRss[i] = Math.max(maxRss[i]!, rssOf(p.child.pid))));
+    }, 250);
+    const t0 = Date.now();
+    await queue.resume();
+    let done = 0;
+    let failed = 0;
+    for (;;) {
+      const c = await queue.getJobCounts("completed", "failed");
+      done = (c.completed ?? 0) + (c.failed ?? 0);
+      failed = c.failed ?? 0;
+      if (done >= o.runs) break;
+      if (Date.now() - t0 > 30 * 60_000) throw new Error(`scale round timed out: ${done}/${o.runs} done`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const wallMs = Date.now() - t0;
+    if (process.env.BENCH_SCALE_TRACE === "1") {
+      for (const r of gh.requests().filter((x) => x.at >= t0))
+        process.stderr.write(`  +${r.at - t0} ms ${r.method} ${r.route ?? r.path} ${r.status}\n`);
+    }
+    clearInterval(sampler);
+    const cpuS = cpuSecondsOfTree(procs.map((p) => p.child.pid!));
+    const jobs = (await queue.getJobs(["completed", "failed"], 0, o.runs + 10)) as Job[];
+    const waits = jobs.map((j) => (j.processedOn ?? t0) - Math.max(j.timestamp, t0));
+    if (failed > 0) {
+      const reasons = [...new Set(jobs.map((j) => j.failedReason).filter(Boolean))].slice(0, 3);
+      process.stderr.write(`scale: ${failed} failed runs: ${reasons.join(" | ")}\n`);
+    }
+    return {
+      workers,
+      runs: o.runs,
+      wallMs,
+      runsPerMinute: (o.runs / wallMs) * 60_000,
+      waitP50: median(waits),
+      waitP99: percentile(waits, 99),
+      stalled,
+      failed,
+      prs: gh.pulls(repo).length,
+      maxRssMb: maxRss.map((b) => b / 2 ** 20),
+      cpuS,
+    };
+  } finally {
+    // CPU is read before this: a stopped worker's /proc entry is gone.
+    for (const p of procs) await p.stop();
+    await events.close();
+    await queue.close();
+    await deleteKeys(redis, prefix);
+    await redis.quit();
+    if (process.env.BENCH_KEEP === "1") process.stderr.write(`scale: kept ${tmp}\n`);
+    else fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+export async function benchScale(o: ScaleOptions): Promise<string> {
+  const cli = builtCli();
+  const gh = await startLocalGitHub({ appId: 4242, privateKey: "generate" });
+  const results: RoundResult[] = [];
+  try {
+    for (const w of o.workerCounts) {
+      const r = await round(gh, cli, w, o);
+      results.push(r);
+      process.stderr.write(
+        `scale: ${w} worker(s): ${fmt(r.wallMs)} ms, ${fmt(r.runsPerMinute, 1)} runs/min, wait p99 ${fmt(r.waitP99)} ms, stalled ${r.stalled}, failed ${r.failed}, PRs ${r.prs}, RSS ${r.maxRssMb.map((m) => fmt(m)).join("/")} MB\n`,
+      );
+    }
+    const problems = gh.problems();
+    if (problems.length > 0) process.stderr.write(`scale: local GitHub problems: ${problems.join("; ")}\n`);
+  } finally {
+    await gh.close();
+  }
+  const one = results.find((r) => r.workers === 1);
+  const plot = writePlot(
+    "scale-out",
+    barChartSvg({
+      title: `${o.runs} runs × 3 tasks, MAESTRO_CONCURRENCY=${o.concurrency} per worker`,
+      yLabel: "runs per minute",
+      categories: results.map((r) => `${r.workers} worker${r.workers > 1 ? "s" : ""}`),
+      groups: [{ name: "runs/minute", values: results.map((r) => r.runsPerMinute) }],
+    }),
+  );
+  return [
+    `${o.runs} runs of a 3-task playbook (the issue's own checklist), a \`command\` agent that sleeps ${o.agentMs} ms then writes a file, ` +
+      `MAESTRO_CONCURRENCY=${o.concurrency} per worker, each worker with its own data dir (mirror cache), one Redis, the local GitHub ` +
+      "in the benchmark's process. Queue wait: from the queue's resume (all runs queued before) to the job's start.",
+    "",
+    "| workers | wall (s) | runs/min | × one worker | queue wait p50 (s) | p99 (s) | stalled | failed | draft PRs | max RSS per worker (MB) | CPU s per run (workers + git + agents) |",
+    "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |",
+    ...results.map(
+      (r) =>
+        `| ${r.workers} | ${fmt(r.wallMs / 1000, 1)} | ${fmt(r.runsPerMinute, 1)} | ${one ? fmt(r.runsPerMinute / one.runsPerMinute, 2) : "n/a"} | ` +
+        `${fmt(r.waitP50 / 1000, 1)} | ${fmt(r.waitP99 / 1000, 1)} | ${r.stalled} | ${r.failed} | ${r.prs} | ${r.maxRssMb.map((m) => fmt(m)).join(", ")} | ${fmt(r.cpuS / r.runs, 2)} |`,
+    ),
+    "",
+    `![scale-out](${plot})`,
+  ].join("\n");
+}
