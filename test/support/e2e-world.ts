@@ -251,7 +251,7 @@ export async function startE2EWorld(opts: E2EWorldOptions = {}): Promise<E2EWorl
       const { delivery } = await gh.addLabel(repo, number, label, { user: o.user ?? "alice", deliveryId });
       return { delivery: delivery!, runId: runIdForDelivery(deliveryId) };
     },
-    async waitForJob(runId, timeoutMs = 60_000) {
+    async waitForJob(runId, timeoutMs = 90_000) {
       return world.waitFor(
         `job ${runId} to settle`,
         async () => {
