@@ -11,6 +11,10 @@ export interface EnvConfig {
   concurrency: number;
   /** Free disk (MiB) under dataDir a worker needs before it starts a run. */
   minFreeDiskMb: number;
+  /** A run's job lock: renewed every half of it by the live worker; a dead worker's run is free after it. */
+  lockDurationMs: number;
+  /** How often workers look for runs whose lock lapsed (dead workers) and take them over. */
+  stalledIntervalMs: number;
   /** Base URL for links, without a trailing slash. */
   publicUrl?: string;
   logSigningKey?: string;
@@ -47,6 +51,20 @@ const fields = {
     .refine((v) => /^\d+$/.test(v.trim()), {
       message: "must be a whole number of MiB of free disk a worker needs to start a run, e.g. 1024",
     }),
+  MAESTRO_LOCK_DURATION_MS: z
+    .string()
+    .default("30000")
+    .refine((v) => /^\d+$/.test(v.trim()) && Number(v) >= 5000, {
+      message:
+        "must be a whole number of milliseconds, at least 5000 (how long a worker's claim on a run lasts without renewal), e.g. 30000",
+    }),
+  MAESTRO_STALLED_INTERVAL_MS: z
+    .string()
+    .default("15000")
+    .refine((v) => /^\d+$/.test(v.trim()) && Number(v) >= 1000, {
+      message:
+        "must be a whole number of milliseconds, at least 1000 (how often workers look for runs of dead workers), e.g. 15000",
+    }),
   MAESTRO_PUBLIC_URL: z
     .string()
     .optional()
@@ -75,6 +93,8 @@ const HAS_DEFAULT = new Set([
   "MAESTRO_DATA_DIR",
   "MAESTRO_CONCURRENCY",
   "MAESTRO_MIN_FREE_DISK_MB",
+  "MAESTRO_LOCK_DURATION_MS",
+  "MAESTRO_STALLED_INTERVAL_MS",
   "GHE_PROTOCOL",
 ]);
 
@@ -109,6 +129,8 @@ export function loadEnvConfig(env: NodeJS.ProcessEnv): EnvConfig {
     dataDir: resolveDataDir({ MAESTRO_DATA_DIR: e.MAESTRO_DATA_DIR }),
     concurrency: Number(e.MAESTRO_CONCURRENCY),
     minFreeDiskMb: Number(e.MAESTRO_MIN_FREE_DISK_MB),
+    lockDurationMs: Number(e.MAESTRO_LOCK_DURATION_MS),
+    stalledIntervalMs: Number(e.MAESTRO_STALLED_INTERVAL_MS),
     gheProtocol,
     githubHost,
     gitRemoteUrl(owner: string, repo: string): string {

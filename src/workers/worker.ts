@@ -1,8 +1,9 @@
 // The BullMQ worker of the "maestro-runs" queue.
 //
-// Lock and stall settings: a run holds its job's lock, renewed every lockDuration/2 by the live
-// process. A SIGKILLed worker stops renewing; after lockDuration (30 s) the lock is gone, and the
-// next stalled check of any worker (every stalledInterval, 15 s) moves the job back to waiting, so
+// Lock and stall settings (MAESTRO_LOCK_DURATION_MS, MAESTRO_STALLED_INTERVAL_MS): a run holds its job's
+// lock, renewed every lockDuration/2 by the live process. A SIGKILLed worker stops renewing; after
+// lockDuration (default 30 s) the lock is gone, and the next stalled check of any worker (every
+// stalledInterval, default 15 s) moves the job back to waiting, so
 // another worker resumes it from the pushed commits within about 45 s. maxStalledCount 2 lets a run
 // survive two such deaths before BullMQ fails it. Runs are long (minutes): these values only bound
 // how fast a dead worker's run is picked up, not how long a run may take.
@@ -15,8 +16,6 @@ import type { WorkerDeps } from "./deps.js";
 import { createRunProcessor, type RunJobResult } from "./processor.js";
 import { pruneOrphanWorktrees } from "./prune-orphans.js";
 
-export const DEFAULT_LOCK_DURATION_MS = 30_000;
-export const DEFAULT_STALLED_INTERVAL_MS = 15_000;
 export const DEFAULT_MAX_STALLED_COUNT = 2;
 /**
  * On close, runs in progress get this long to finish; then their agents are stopped and the runs
@@ -59,14 +58,14 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
     opts.deps.log?.warn({ err: String(err) }, "could not prune orphaned worktrees");
   }
   const processor = createRunProcessor({ ...opts.deps, store });
-  const lockDuration = opts.lockDurationMs ?? DEFAULT_LOCK_DURATION_MS;
+  const lockDuration = opts.lockDurationMs ?? cfg.lockDurationMs;
   const worker = new Worker<unknown, RunJobResult>(QUEUE_NAME, processor, {
     // BullMQ duplicates this connection for its blocking client.
     connection: connection as unknown as ConnectionOptions,
     prefix,
     concurrency: opts.concurrency ?? cfg.concurrency,
     lockDuration,
-    stalledInterval: opts.stalledIntervalMs ?? DEFAULT_STALLED_INTERVAL_MS,
+    stalledInterval: opts.stalledIntervalMs ?? cfg.stalledIntervalMs,
     maxStalledCount: opts.maxStalledCount ?? DEFAULT_MAX_STALLED_COUNT,
     autorun: true,
   });

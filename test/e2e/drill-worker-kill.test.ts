@@ -1,9 +1,9 @@
 // Issue 5 §3, drill: a worker SIGKILLed mid-task. `maestro serve` and a `maestro worker` run against the
 // same Redis and data dir, each the leader of its own process group; whichever took the run is killed
 // with its whole group (and the agent's group, as a dying container takes every process with it). The
-// survivor picks the job up as stalled once the dead worker's lock lapses (lockDuration 30 s + a stalled
-// check every 15 s, src/workers/worker.ts) and resumes from the pushed commits: each task committed
-// once, one PR, one status comment.
+// survivor picks the job up as stalled once the dead worker's lock lapses (MAESTRO_LOCK_DURATION_MS,
+// here 5 s, + a stalled check every MAESTRO_STALLED_INTERVAL_MS, here 2 s) and resumes from the pushed
+// commits: each task committed once, one PR, one status comment.
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -30,10 +30,9 @@ beforeAll(async () => {
   world = await startE2EWorld();
   // The world's serve is not in a group of its own: replace it with one that is, plus a worker.
   await world.serve.stop("SIGTERM");
-  const [serve, worker] = await Promise.all([
-    spawnInGroup("serve", world.env()),
-    spawnInGroup("worker", world.env()),
-  ]);
+  // Faster takeover than the 30 s + 15 s defaults, through the operator's own settings.
+  const env = { ...world.env(), MAESTRO_LOCK_DURATION_MS: "5000", MAESTRO_STALLED_INTERVAL_MS: "2000" };
+  const [serve, worker] = await Promise.all([spawnInGroup("serve", env), spawnInGroup("worker", env)]);
   procs.push(serve, worker);
   world.gh.setWebhookUrl(`${serve.url}/api/github/webhooks`);
 }, 90_000);
