@@ -11,6 +11,7 @@ import { GitError } from "./errors.js";
 import { acquireFileLock } from "./file-lock.js";
 import { isStaleLock, lockReason, parseLockReason } from "./pid.js";
 import { branchExists, resolveRef } from "./refs.js";
+import { killProcessesUnder } from "./orphan-processes.js";
 import { runGit } from "./run-git.js";
 import {
   assertBranchName,
@@ -119,6 +120,8 @@ export class WorktreePool {
       });
     }
     const { slot, registered } = await this.claimSlot(branch, opts.signal);
+    // An unheld slot has no live run; anything still working in it is a dead run's orphaned agent.
+    killProcessesUnder(this.slotPath(slot));
     try {
       const created = await this.prepare(slot, registered, branch, baseSha, exists);
       return { path: this.slotPath(slot), branch, baseSha, created, slot, reused: registered };

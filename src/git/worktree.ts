@@ -5,6 +5,7 @@ import path from "node:path";
 import { GitError } from "./errors.js";
 import { isStaleLock, lockReason } from "./pid.js";
 import { branchExists, resolveRef } from "./refs.js";
+import { killProcessesUnder } from "./orphan-processes.js";
 import { runGit } from "./run-git.js";
 
 export { branchExists, currentBranch, isWorkingTreeClean, resolveRef } from "./refs.js";
@@ -77,6 +78,8 @@ export function isStale(entry: WorktreeEntry, worktreePath: string): boolean {
 }
 
 export async function dropWorktree(repoDir: string, entryPath: string): Promise<void> {
+  // A dead run's agent may still be at work in it.
+  killProcessesUnder(entryPath);
   await runGit(["worktree", "unlock", entryPath], { cwd: repoDir }).catch(() => undefined);
   if (fs.existsSync(entryPath)) {
     await runGit(["worktree", "remove", "--force", entryPath], { cwd: repoDir });
