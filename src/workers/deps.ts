@@ -32,7 +32,8 @@ export interface WorkerDeps {
   runLogUrl?: (runId: string) => string;
   /** Agent adapter override (tests). */
   adapter?: AgentAdapter;
-  /** Minimum pause between two progress edits of the status comment, ms. Default 2000. */
+  /** Minimum pause between two progress edits of a status comment, ms, and between two progress edits of
+   * any runs of one installation (they share GitHub's write budget). Default 2000. */
   statusEditIntervalMs?: number;
   /** Free disk (MiB) the data dir must have for a run to start (MAESTRO_MIN_FREE_DISK_MB). Default 0. */
   minFreeDiskMb?: number;

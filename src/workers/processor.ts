@@ -48,6 +48,7 @@ import { summarizeRunLog } from "../runlog/summary.js";
 import { RunLogWriter } from "../runlog/writer.js";
 import { createRedactor, secretsFromEnv, type Redactor } from "../security/redact.js";
 import { CancelRegistry } from "./cancel-registry.js";
+import { EditSpacing } from "./edit-spacing.js";
 import { preflight } from "./preflight.js";
 import { silentLog, type Installation, type WorkerDeps } from "./deps.js";
 import { readMirrorRepoConfig } from "./repo-config.js";
@@ -96,6 +97,7 @@ class HandOver extends Error {}
 
 export function createRunProcessor(deps: WorkerDeps): RunProcessor {
   const cancels = new CancelRegistry(deps.store);
+  const spacing = new EditSpacing(deps.statusEditIntervalMs ?? 2000);
   const shutdown = new AbortController();
   const active = new Set<Promise<unknown>>();
   const processor = (async (job: Job, token?: string, signal?: AbortSignal) => {
@@ -105,6 +107,7 @@ export function createRunProcessor(deps: WorkerDeps): RunProcessor {
     if (shutdown.signal.aborted) return park();
     const cancelSignal = await cancels.watch(data.runId);
     const run = processRun(
+      spacing,
       deps,
       job,
       token,
@@ -151,6 +154,7 @@ function park(): Promise<never> {
 }
 
 async function processRun(
+  spacing: EditSpacing,
   deps: WorkerDeps,
   job: Job,
   jobToken: string | undefined,
@@ -186,7 +190,6 @@ async function processRun(
 
   if (shuttingDown()) throw new HandOver();
   if (signal.aborted) return finishWithout("cancelled", "Cancelled before it started; nothing was changed.");
-  await setRunState(store, data.runId, "running");
 
   try {
     const token = await inst.token();
@@ -244,10 +247,11 @@ async function processRun(
           maxConcurrentRuns: config.limits.maxConcurrentRuns,
         }),
       });
-      await setRunState(store, data.runId, "queued");
       await job.moveToDelayed(Date.now() + (deps.slotWaitMs ?? 15_000), jobToken);
       throw new DelayedError();
     }
+    // Running from here on (until the slot is taken the run stays queued, also for /maestro status).
+    await setRunState(store, data.runId, "running");
     // The run's cap never lets the repo's day go past its budget.
     const budgetLeft = config.limits.dailyBudgetUsd - (await spentToday(store, repoRef));
 
@@ -280,7 +284,9 @@ async function processRun(
     const doneTokens = { input: 0, output: 0 };
     let current: number | undefined;
     const startedAt = Date.now();
-    const status = new StatusUpdater(inst.octokit, target, deps.statusEditIntervalMs ?? 2000, log);
+    const status = new StatusUpdater(inst.octokit, target, deps.statusEditIntervalMs ?? 2000, log, {
+      wait: () => spacing.wait(String(data.installationId)),
+    });
     const showProgress = () =>
       // A run being handed over shows no stop: the next worker continues the table.
       shuttingDown() ||

@@ -23,6 +23,8 @@ export class StatusUpdater {
     private readonly target: StatusTarget,
     private readonly minIntervalMs: number,
     private readonly log: WorkerLog,
+    /** Shared across the runs of one installation (see EditSpacing). */
+    private readonly spacing?: { wait(): Promise<void> },
   ) {}
 
   /** Queue a progress edit; only the newest queued text is sent. */
@@ -37,6 +39,7 @@ export class StatusUpdater {
       while (this.pending !== null && !this.closed) {
         const wait = this.lastEdit + this.minIntervalMs - Date.now();
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        await this.spacing?.wait();
         const body = this.pending;
         this.pending = null;
         if (body === null || this.closed) break;
