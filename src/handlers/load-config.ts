@@ -1,6 +1,6 @@
 // .github/maestro.yml from the default branch (DESIGN §5), through Probot's context.config (which
-// also honours `_extends` and the org's .github repo). On a YAML syntax error the raw file is read
-// again so the reply can point at the line.
+// also honours `_extends` and the org's .github repo). On an error the raw file is read again so the
+// reply can point at the line.
 import { parseRepoConfig, REPO_CONFIG_PATH, type ParseRepoConfigResult } from "../config/load-repo-config.js";
 import { readRepoFile } from "./repo-files.js";
 import type { Trigger } from "./trigger.js";
@@ -31,5 +31,13 @@ async function readConfig(t: Trigger): Promise<ParseRepoConfigResult> {
       err instanceof Error ? err.message.replace(/^\[@probot\/octokit-plugin-config\]\s*/, "") : String(err);
     return { ok: false, error: `${REPO_CONFIG_PATH}: ${why}` };
   }
-  return parseRepoConfig(raw ?? {});
+  const r = parseRepoConfig(raw ?? {});
+  if (r.ok) return r;
+  // Invalid: the file's own text gives the same errors with their lines (unless _extends brought them in).
+  const text = await readRepoFile(t.octokit, t.owner, t.repo, REPO_CONFIG_PATH);
+  if (text !== null) {
+    const withLines = parseRepoConfig(text);
+    if (!withLines.ok) return withLines;
+  }
+  return r;
 }

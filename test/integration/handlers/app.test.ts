@@ -316,7 +316,7 @@ describe("replies", () => {
     await comment("/maestro run fix-issue");
     expect(await jobs()).toEqual([]);
     const r = replies()[0]!;
-    expect(r).toContain("limits.maxConcurrentRuns");
+    expect(r).toContain("limits.maxConcurrentRuns (line 2)");
     expect(r).toContain("agnet");
   });
 
