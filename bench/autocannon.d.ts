@@ -37,6 +37,8 @@ declare module "autocannon" {
       timeouts: number;
       non2xx: number;
       "2xx": number;
+      /** Responses per status code, e.g. { "200": { count: 10 } }. */
+      statusCodeStats: Record<string, { count: number }>;
       totalRequests: number;
       totalCompletedRequests: number;
       duration: number;

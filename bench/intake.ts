@@ -17,6 +17,7 @@ import {
   TSX_LOADER,
   type ServerProcess,
 } from "./lib/processes.js";
+import { summarizeCpuProfile } from "./lib/cpu-profile.js";
 import { fmt, median } from "./lib/stats.js";
 import { barChartSvg, writePlot } from "./lib/svg.js";
 
@@ -189,6 +190,30 @@ export async function benchIntake(opts: IntakeOptions): Promise<string> {
       ],
     }),
   );
+  const profile: string[] = [];
+  if (opts.cpuProfDir) {
+    // Only the Maestro server is profiled; the newest profile is this run's.
+    const files = fs
+      .readdirSync(opts.cpuProfDir)
+      .filter((f) => f.endsWith(".cpuprofile"))
+      .map((f) => path.join(opts.cpuProfDir!, f))
+      .sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs);
+    if (files[0]) {
+      const s = summarizeCpuProfile(files[0]);
+      profile.push(
+        "",
+        `CPU profile of \`maestro serve\` (${files[0]}), self time:`,
+        "",
+        "| package | ms | % |",
+        "| --- | ---: | ---: |",
+        ...s.byPackage,
+        "",
+        "| function | ms | % |",
+        "| --- | ---: | ---: |",
+        ...s.byFunction,
+      );
+    }
+  }
   return [
     `${opts.rounds} rounds × ${opts.durationS} s per server (all three up for the whole run, taking turns under load, order alternating; a 2 s warm-up each first), ${opts.connections} connections; medians over rounds.`,
     "",
@@ -203,5 +228,6 @@ export async function benchIntake(opts: IntakeOptions): Promise<string> {
     `A bare Probot app with one more no-op \`onAny\` listener runs at **${median(onAnyRatios).toFixed(2)}×** the bare app (per round: ${onAnyRatios.map((r) => r.toFixed(2)).join(", ")}).`,
     "",
     `![intake](${plot})`,
+    ...profile,
   ].join("\n");
 }
