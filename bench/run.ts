@@ -50,6 +50,7 @@ const benches: Record<string, { title: string; run: () => Promise<string> }> = {
         workerCounts: (process.env.BENCH_SCALE_WORKERS ?? "1,2,4").split(",").map(Number),
         concurrency: 4,
         agentMs: Number(process.env.BENCH_SCALE_AGENT_MS ?? 500),
+        noWriteSpacing: process.env.BENCH_SCALE_NO_WRITE_SPACING === "1",
       }),
   },
   "claude-code": {

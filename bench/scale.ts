@@ -24,6 +24,8 @@ export interface ScaleOptions {
   concurrency: number;
   /** How long the fake agent works per task. */
   agentMs: number;
+  /** Prototype: workers without Octokit's write spacing (bench/lib/no-write-spacing.ts). */
+  noWriteSpacing?: boolean;
 }
 
 interface RoundResult {
@@ -42,6 +44,7 @@ interface RoundResult {
 }
 
 const OWNER = "octo-org";
+const NO_SPACING = ["--import", TSX_LOADER, "--import", "./bench/lib/no-write-spacing.ts"];
 
 function cpuSecondsOfTree(pids: number[]): number {
   // utime+stime of the process plus cutime+cstime (waited-for children), in clock ticks (100 Hz).
@@ -107,7 +110,7 @@ async function round(gh: LocalGitHub, cli: string, workers: number, o: ScaleOpti
     // Queuing is not what is measured here: serve runs without Octokit's write spacing
     // (bench/lib/no-write-spacing.ts), or queuing 200 runs would take 200 × 3 s.
     const serve = await startNodeProcess(
-      ["--import", TSX_LOADER, "--import", "./bench/lib/no-write-spacing.ts", cli, "serve", "--port", "0"],
+      [...NO_SPACING, cli, "serve", "--port", "0"],
       baseEnv(path.join(tmp, "serve")),
       /serving on (http:\S+)/,
     );
@@ -135,7 +138,7 @@ async function round(gh: LocalGitHub, cli: string, workers: number, o: ScaleOpti
     for (let w = 0; w < workers; w++) {
       procs.push(
         await startNodeProcess(
-          [cli, "worker"],
+          [...(o.noWriteSpacing ? NO_SPACING : []), cli, "worker"],
           baseEnv(path.join(tmp, `worker-${w}`)),
           /maestro worker: processing runs()/,
         ),
@@ -214,7 +217,7 @@ export async function benchScale(o: ScaleOptions): Promise<string> {
   }
   const one = results.find((r) => r.workers === 1);
   const plot = writePlot(
-    "scale-out",
+    o.noWriteSpacing ? "scale-out-no-write-spacing" : "scale-out",
     barChartSvg({
       title: `${o.runs} runs × 3 tasks, MAESTRO_CONCURRENCY=${o.concurrency} per worker`,
       yLabel: "runs per minute",
@@ -225,7 +228,10 @@ export async function benchScale(o: ScaleOptions): Promise<string> {
   return [
     `${o.runs} runs of a 3-task playbook (the issue's own checklist), a \`command\` agent that sleeps ${o.agentMs} ms then writes a file, ` +
       `MAESTRO_CONCURRENCY=${o.concurrency} per worker, each worker with its own data dir (mirror cache), one Redis, the local GitHub ` +
-      "in the benchmark's process. Queue wait: from the queue's resume (all runs queued before) to the job's start.",
+      "in the benchmark's process. Queue wait: from the queue's resume (all runs queued before) to the job's start." +
+      (o.noWriteSpacing
+        ? " **Prototype: the workers run without Octokit's write spacing** (bench/lib/no-write-spacing.ts)."
+        : ""),
     "",
     "| workers | wall (s) | runs/min | × one worker | queue wait p50 (s) | p99 (s) | stalled | failed | draft PRs | max RSS per worker (MB) | CPU s per run (workers + git + agents) |",
     "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |",
