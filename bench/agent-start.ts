@@ -249,8 +249,9 @@ export function renderAgentStart(r: AgentStartResult): string {
     `| CI job: \`git clone --depth 1\` | ${fmtMs(ms.shallow)} | 1 | ${ratio(ms.shallow, ms.full)} |`,
     `| CI job: \`git clone\` (full) | ${fmtMs(ms.full)} | ${ratio(ms.full, ms.shallow)} | 1 |`,
     "",
-    `Of which the warm mirror's fetch (one new commit) alone: ${fmtMs(ms.fetchOnly)}. After the agent, giving the working copy back ` +
-      `takes ${fmtMs(r.teardownMs.pool)} with the pool (detach + clean) against ${fmtMs(r.teardownMs.worktreeAdd)} for \`git worktree remove\` (not counted above).`,
+    `The warm mirror's fetch (one new commit) alone: ${fmtMs(ms.fetchOnly)}. Not counted above, the rest of the run once the ` +
+      `agent is done (commit the task, run log, give the working copy back): ${fmtMs(r.teardownMs.pool)} with the pool (detach + ` +
+      `\`clean\`), ${fmtMs(r.teardownMs.worktreeAdd)} with \`git worktree remove\`.`,
     "",
     "| disk | `du -s` | × full clone |",
     "| --- | ---: | ---: |",
