@@ -6,6 +6,7 @@
 //   <n>.lock    held by a run: "maestro pid N on HOST"; a dead pid's slot is taken over
 //   .pool.lock  short mutex around choosing and locking a slot, so processes never share one
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { GitError } from "./errors.js";
 import { acquireFileLock } from "./file-lock.js";
@@ -304,29 +305,62 @@ export class WorktreePool {
     return path.join(this.dir, `${slot}.lock`);
   }
 
-  /** Held by a live process (or one on another host, which we cannot check). Unreadable = a crash mid-write. */
+  /**
+   * Held by a live process (or one on another host, which we cannot check). A pid alive again after a
+   * restart is not the holder: our own pid without our own lock (a container's pid 1 after a restart),
+   * or a process that started after the lock was written. Unreadable = a crash mid-write.
+   */
   private isHeld(slot: number): boolean {
+    const lockPath = this.lockPath(slot);
     let holder: string;
+    let writtenMs: number;
     try {
-      holder = fs.readFileSync(this.lockPath(slot), "utf8").split("\n")[0] ?? "";
+      holder = fs.readFileSync(lockPath, "utf8").split("\n")[0] ?? "";
+      writtenMs = fs.statSync(lockPath).mtimeMs;
     } catch {
       return false;
     }
-    return parseLockReason(holder) !== null && !isStaleLock(holder);
+    const who = parseLockReason(holder);
+    if (!who || isStaleLock(holder)) return false;
+    if (who.host !== undefined && who.host !== os.hostname()) return true;
+    if (who.pid === process.pid) return heldHere.has(lockPath);
+    const started = processStartMs(who.pid);
+    return started === undefined || started <= writtenMs + 1000;
   }
 
   // Only ever called under the pool mutex, so replacing a dead holder's lock races with no one.
   private writeLock(slot: number): void {
     fs.writeFileSync(this.lockPath(slot), `${lockReason()}\n${new Date().toISOString()}\n`);
+    heldHere.add(this.lockPath(slot));
   }
 
   private unlockSlot(slot: number, evenIfNotMine = false): void {
     const p = this.lockPath(slot);
+    heldHere.delete(p);
     try {
       if (evenIfNotMine || fs.readFileSync(p, "utf8").startsWith(`${lockReason()}\n`)) fs.unlinkSync(p);
     } catch {
       // already gone
     }
+  }
+}
+
+/** Slot locks this process holds (by path): with pid reuse, the pid alone does not say it. */
+const heldHere = new Set<string>();
+
+/** When a process started (Linux: /proc), to tell a reused pid from the lock's writer; undefined elsewhere. */
+function processStartMs(pid: number): number | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after the command name, which may hold spaces: starttime is field 22 overall.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const ticks = Number(fields[19]);
+    const btime = Number(/^btime (\d+)$/m.exec(fs.readFileSync("/proc/stat", "utf8"))?.[1]);
+    if (!Number.isFinite(ticks) || !Number.isFinite(btime)) return undefined;
+    // USER_HZ is 100 on every Linux architecture Node runs on.
+    return btime * 1000 + (ticks / 100) * 1000;
+  } catch {
+    return undefined;
   }
 }
 

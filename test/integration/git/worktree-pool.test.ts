@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { GitError } from "../../../src/git/errors.js";
+import { lockReason } from "../../../src/git/pid.js";
 import { createWorktree, listWorktrees, removeWorktree } from "../../../src/git/worktree.js";
 import { poolSizeFromEnv, WorktreePool, worktreePoolDir } from "../../../src/git/worktree-pool.js";
 import {
@@ -254,6 +255,38 @@ describe("WorktreePool", () => {
     const again = await pool.acquire({ branch: "maestro/killed2", baseRef: "main", reuseBranch: true });
     expect(again.slot).toBe(held2.slot);
     await pool.release(again);
+  });
+
+  it("does not mistake a reused pid for the holder (a restarted container's pid 1, or another process)", async () => {
+    const { repo, pool } = await setup(1);
+    const a = await pool.acquire({ branch: "maestro/before-restart", baseRef: "main" });
+    await pool.release(a);
+    const lockFile = path.join(pool.dir, `${a.slot}.lock`);
+    const past = new Date(Date.now() - 3600_000);
+
+    // Our own pid, but not a lock this process took: written by an earlier life of this pid.
+    fs.writeFileSync(lockFile, `${lockReason(process.pid)}\n${past.toISOString()}\n`);
+    fs.utimesSync(lockFile, past, past);
+    const b = await pool.acquire({ branch: "maestro/after-restart", baseRef: "main" });
+    expect(b.slot).toBe(a.slot);
+    await pool.release(b);
+
+    // A live process that started after the lock was written did not write it.
+    const sleeper = spawn("sleep", ["30"], { stdio: "ignore" });
+    cleanups.push(() => void sleeper.kill("SIGKILL"));
+    fs.writeFileSync(lockFile, `${lockReason(sleeper.pid!)}\n${past.toISOString()}\n`);
+    fs.utimesSync(lockFile, past, past);
+    const c = await pool.acquire({ branch: "maestro/pid-reused", baseRef: "main" });
+    expect(c.slot).toBe(a.slot);
+    await expectExactly(c.path, repo, "main");
+    await pool.release(c);
+
+    // The same live process, written after it started: its slot is left alone.
+    fs.writeFileSync(lockFile, `${lockReason(sleeper.pid!)}\n${new Date().toISOString()}\n`);
+    const d = await pool.acquire({ branch: "maestro/held", baseRef: "main" });
+    expect(d.slot).not.toBe(a.slot);
+    await pool.release(d);
+    fs.rmSync(lockFile);
   });
 
   it("removes and recreates a corrupt slot", async () => {
