@@ -3,7 +3,10 @@ import fs from "node:fs";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { GitError } from "./errors.js";
-import { isStaleLock, lockReason } from "./pid.js";
+import { isAbandonedLock, lockReason } from "./pid.js";
+
+/** Lock files this process holds: with pid reuse (a container restarted as pid 1), the pid alone does not say it. */
+const heldHere = new Set<string>();
 
 export interface FileLockOptions {
   /** Give up after this long (default 10 min). */
@@ -27,10 +30,12 @@ export async function acquireFileLock(lockPath: string, opts: FileLockOptions = 
       const fd = fs.openSync(lockPath, "wx");
       fs.writeSync(fd, `${me}\n${new Date().toISOString()}\n`);
       fs.closeSync(fd);
+      heldHere.add(lockPath);
       let released = false;
       return () => {
         if (released) return;
         released = true;
+        heldHere.delete(lockPath);
         try {
           if (fs.readFileSync(lockPath, "utf8").startsWith(`${me}\n`)) fs.unlinkSync(lockPath);
         } catch {
@@ -69,7 +74,7 @@ function stealIfStale(lockPath: string, staleAfterMs: number): void {
   }
   const holder = content.split("\n")[0] ?? "";
   const old = Date.now() - mtimeMs > staleAfterMs;
-  if (!old && !isStaleLock(holder)) return;
+  if (!old && !isAbandonedLock(holder, mtimeMs, heldHere.has(lockPath))) return;
   // Rename is atomic: of several processes stealing at once, only one moves the file.
   const aside = `${lockPath}.stale-${process.pid}-${Date.now()}`;
   try {

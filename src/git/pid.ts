@@ -1,4 +1,5 @@
 // Who holds a lock: "maestro pid N on HOST", and whether that process is gone.
+import fs from "node:fs";
 import os from "node:os";
 
 export function lockReason(pid = process.pid, host = os.hostname()): string {
@@ -29,4 +30,35 @@ export function isStaleLock(reason: string | undefined): boolean {
   if (!holder) return false;
   if (holder.host && holder.host !== os.hostname()) return false;
   return isPidDead(holder.pid);
+}
+
+/** When a process started (Linux: /proc/<pid>/stat), or undefined where that cannot be read. */
+export function processStartMs(pid: number): number | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    // The fields after the command name (which may hold spaces); starttime is field 22 overall.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const ticks = Number(fields[19]);
+    const btime = Number(/^btime (\d+)$/m.exec(fs.readFileSync("/proc/stat", "utf8"))?.[1]);
+    if (!Number.isFinite(ticks) || !Number.isFinite(btime)) return undefined;
+    // USER_HZ is 100 on every Linux architecture Node runs on.
+    return btime * 1000 + ticks * 10;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The lock written at `writtenMs` naming `reason` has no live holder on this host: its pid is dead, or
+ * alive again in another process — our own pid when this process does not hold the lock (a container's
+ * pid 1 after a restart), or a process that started after the lock was written.
+ */
+export function isAbandonedLock(reason: string, writtenMs: number, heldByThisProcess: boolean): boolean {
+  const holder = parseLockReason(reason);
+  if (!holder) return false;
+  if (holder.host && holder.host !== os.hostname()) return false;
+  if (isPidDead(holder.pid)) return true;
+  if (holder.pid === process.pid) return !heldByThisProcess;
+  const started = processStartMs(holder.pid);
+  return started !== undefined && started > writtenMs + 1000;
 }

@@ -6,11 +6,10 @@
 //   <n>.lock    held by a run: "maestro pid N on HOST"; a dead pid's slot is taken over
 //   .pool.lock  short mutex around choosing and locking a slot, so processes never share one
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { GitError } from "./errors.js";
 import { acquireFileLock } from "./file-lock.js";
-import { isStaleLock, lockReason, parseLockReason } from "./pid.js";
+import { isAbandonedLock, lockReason, parseLockReason } from "./pid.js";
 import { branchExists, resolveRef } from "./refs.js";
 import { killProcessesUnder } from "./orphan-processes.js";
 import { runGit } from "./run-git.js";
@@ -305,11 +304,7 @@ export class WorktreePool {
     return path.join(this.dir, `${slot}.lock`);
   }
 
-  /**
-   * Held by a live process (or one on another host, which we cannot check). A pid alive again after a
-   * restart is not the holder: our own pid without our own lock (a container's pid 1 after a restart),
-   * or a process that started after the lock was written. Unreadable = a crash mid-write.
-   */
+  /** Held by a live process (or one on another host, which we cannot check). Unreadable = a crash mid-write. */
   private isHeld(slot: number): boolean {
     const lockPath = this.lockPath(slot);
     let holder: string;
@@ -320,12 +315,7 @@ export class WorktreePool {
     } catch {
       return false;
     }
-    const who = parseLockReason(holder);
-    if (!who || isStaleLock(holder)) return false;
-    if (who.host !== undefined && who.host !== os.hostname()) return true;
-    if (who.pid === process.pid) return heldHere.has(lockPath);
-    const started = processStartMs(who.pid);
-    return started === undefined || started <= writtenMs + 1000;
+    return parseLockReason(holder) !== null && !isAbandonedLock(holder, writtenMs, heldHere.has(lockPath));
   }
 
   // Only ever called under the pool mutex, so replacing a dead holder's lock races with no one.
@@ -347,22 +337,6 @@ export class WorktreePool {
 
 /** Slot locks this process holds (by path): with pid reuse, the pid alone does not say it. */
 const heldHere = new Set<string>();
-
-/** When a process started (Linux: /proc), to tell a reused pid from the lock's writer; undefined elsewhere. */
-function processStartMs(pid: number): number | undefined {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    // Fields after the command name, which may hold spaces: starttime is field 22 overall.
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    const ticks = Number(fields[19]);
-    const btime = Number(/^btime (\d+)$/m.exec(fs.readFileSync("/proc/stat", "utf8"))?.[1]);
-    if (!Number.isFinite(ticks) || !Number.isFinite(btime)) return undefined;
-    // USER_HZ is 100 on every Linux architecture Node runs on.
-    return btime * 1000 + (ticks / 100) * 1000;
-  } catch {
-    return undefined;
-  }
-}
 
 function checkedOutError(branch: string, holder: WorktreeEntry): GitError {
   return new GitError({

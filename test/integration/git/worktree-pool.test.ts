@@ -287,6 +287,15 @@ describe("WorktreePool", () => {
     expect(d.slot).not.toBe(a.slot);
     await pool.release(d);
     fs.rmSync(lockFile);
+
+    // The pool's mutex, left behind by an earlier life of this pid, does not block either.
+    const mutex = path.join(pool.dir, ".pool.lock");
+    fs.writeFileSync(mutex, `${lockReason(process.pid)}\n${past.toISOString()}\n`);
+    fs.utimesSync(mutex, past, past);
+    const quick = new WorktreePool({ repoDir: repo.dir, dir: pool.dir, size: 1, lockTimeoutMs: 3000 });
+    const e = await quick.acquire({ branch: "maestro/after-mutex", baseRef: "main" });
+    expect(e.slot).toBe(a.slot);
+    await quick.release(e);
   });
 
   it("removes and recreates a corrupt slot", async () => {
