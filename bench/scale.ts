@@ -66,7 +66,8 @@ async function round(gh: LocalGitHub, cli: string, workers: number, o: ScaleOpti
   const tmp = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "maestro-bench-scale-")));
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
   const queue = createRunQueue(redis, prefix);
-  const events = new QueueEvents(QUEUE_NAME, { connection: redis.duplicate(), prefix });
+  const eventsConnection = redis.duplicate();
+  const events = new QueueEvents(QUEUE_NAME, { connection: eventsConnection, prefix });
   let stalled = 0;
   events.on("stalled", () => (stalled += 1));
   const procs: ServerProcess[] = [];
@@ -190,6 +191,7 @@ async function round(gh: LocalGitHub, cli: string, workers: number, o: ScaleOpti
     // CPU is read before this: a stopped worker's /proc entry is gone.
     for (const p of procs) await p.stop();
     await events.close();
+    eventsConnection.disconnect();
     await queue.close();
     await deleteKeys(redis, prefix);
     await redis.quit();
