@@ -173,7 +173,7 @@ export async function benchIntakeCommands(o: IntakeCommandsOptions): Promise<str
     "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ...rows.map(
       (r) =>
-        `| ${r.name} | ${r.ok} | ${r.timeouts} | ${fmt(r.rps, 1)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${fmt(r.max)} |`,
+        `| ${r.name} | ${r.ok} | ${r.stillProcessing} | ${r.timeouts} | ${fmt(r.rps, 1)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${fmt(r.max)} |`,
     ),
     "",
     `Maestro queued ${enqueued} runs and made ${writes} write calls to GitHub (POST/PATCH) for ${maestro.ok} answered deliveries. ` +
