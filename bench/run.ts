@@ -75,6 +75,8 @@ if (unknown.length > 0) {
   process.exit(2);
 }
 const selected = names.length > 0 ? names.map((n) => benches[n]!) : Object.values(quick);
+// The quick pass is a smoke run: its few repeats must not replace the plots in docs/bench.
+if (names.length === 0) process.env.BENCH_PLOTS = "0";
 
 const git = execFileSync("git", ["--version"], { encoding: "utf8" }).trim();
 const memGb = (os.totalmem() / 2 ** 30).toFixed(0);

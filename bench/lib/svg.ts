@@ -152,8 +152,12 @@ export function barChartSvg(c: BarChart): string {
 
 export const PLOTS_DIR = path.resolve(import.meta.dirname, "../../docs/bench");
 
-/** Writes docs/bench/<name>.svg and returns the path relative to docs/ for a Markdown link. */
+/**
+ * Writes docs/bench/<name>.svg and returns the path relative to docs/ for a Markdown link.
+ * BENCH_PLOTS=0 (the quick pass) leaves the committed plots alone.
+ */
 export function writePlot(name: string, svg: string): string {
+  if (process.env.BENCH_PLOTS === "0") return `bench/${name}.svg`;
   fs.mkdirSync(PLOTS_DIR, { recursive: true });
   fs.writeFileSync(path.join(PLOTS_DIR, `${name}.svg`), svg);
   return `bench/${name}.svg`;
