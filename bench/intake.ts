@@ -202,7 +202,7 @@ export async function benchIntake(opts: IntakeOptions): Promise<string> {
       const s = summarizeCpuProfile(files[0]);
       profile.push(
         "",
-        `CPU profile of \`maestro serve\` (${files[0]}), self time:`,
+        `CPU profile of \`maestro serve\` (${files[0]}), self time, % of its busy (non-idle) time:`,
         "",
         "| package | ms | % |",
         "| --- | ---: | ---: |",

@@ -23,7 +23,7 @@ function where(url: string): string {
   return src >= 0 ? `maestro ${url.slice(src + 1)}` : url;
 }
 
-/** The top `n` entries by self time, as Markdown table rows (ms and % of the samples). */
+/** The top `n` entries by self time, as Markdown table rows (ms and % of the busy, non-idle, samples). */
 export function summarizeCpuProfile(file: string, n = 12): { byPackage: string[]; byFunction: string[] } {
   const p = JSON.parse(fs.readFileSync(file, "utf8")) as Profile;
   const byId = new Map(p.nodes.map((x) => [x.id, x]));
@@ -32,8 +32,10 @@ export function summarizeCpuProfile(file: string, n = 12): { byPackage: string[]
   let total = 0;
   p.samples.forEach((id, i) => {
     const d = p.timeDeltas[i] ?? 0;
-    total += d;
     const cf = byId.get(id)!.callFrame;
+    // The server idles while the other servers take their turn under load: not its cost.
+    if (cf.functionName === "(idle)") return;
+    total += d;
     const name = cf.functionName || "native";
     const w = cf.url ? where(cf.url) : name.startsWith("(") ? name : `(${name})`;
     pkg.set(w, (pkg.get(w) ?? 0) + d);
