@@ -13,10 +13,8 @@ export type { AppDeps } from "./handlers/deps.js";
 
 export function createApp(deps: AppDeps): (app: Probot) => void {
   return (app: Probot) => {
-    app.onAny(async (event) => {
-      const action = (event.payload as { action?: string }).action;
-      deps.metrics?.webhookReceived(action ? `${event.name}.${action}` : event.name);
-    });
+    // Deliveries are counted at the HTTP door (src/cli/serve.ts): an onAny listener here would make
+    // Probot build a second context and installation client for every delivery.
     app.on("issue_comment.created", (context) => onIssueComment(deps, context));
     app.on("issues.labeled", (context) => onIssuesLabeled(deps, context));
     app.on("pull_request_review.submitted", (context) => onPullRequestReview(deps, context));

@@ -6,7 +6,7 @@ import { createNodeMiddleware, Probot } from "probot";
 import { loadEnvConfig } from "../config/env.js";
 import { createMetrics, type Metrics } from "../http/metrics.js";
 import { createHttpRoutes } from "../http/router.js";
-import { checkWebhookSignature } from "../http/webhook-signature.js";
+import { checkWebhookSignature, deliveryLabel } from "../http/webhook-signature.js";
 import { createApp } from "../index.js";
 import { createRedis } from "../queue/connection.js";
 import { resolvePrefix } from "../queue/names.js";
@@ -142,7 +142,10 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
       try {
         if (await routes(req, res)) return;
         const isWebhook = req.method === "POST" && (req.url ?? "").split("?")[0] === webhookPath;
-        if (isWebhook && (await checkWebhookSignature(req, res, creds.webhookSecret))) return;
+        if (isWebhook) {
+          if (await checkWebhookSignature(req, res, creds.webhookSecret)) return;
+          metrics.webhookReceived(deliveryLabel(req, (req as { body?: string }).body ?? ""));
+        }
         await webhooks(req, res, () => {
           res
             .writeHead(404, { "content-type": "application/json; charset=utf-8" })

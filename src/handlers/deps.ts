@@ -5,7 +5,6 @@ import type { RunQueue } from "../queue/enqueue.js";
 export type CommandOutcome = "accepted" | "refused" | "invalid" | "error";
 
 export interface HandlerMetrics {
-  webhookReceived(event: string): void;
   command(verb: string, outcome: CommandOutcome): void;
 }
 

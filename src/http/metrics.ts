@@ -19,6 +19,8 @@ export interface JobCountsSource {
 
 export interface Metrics extends HandlerMetrics {
   registry: Registry;
+  /** A delivery past the signature check, by `name.action`. */
+  webhookReceived(event: string): void;
   /** For the worker: a finished run's wall time and cost. */
   runFinished(durationSeconds: number, costUsd: number, status: string): void;
 }

@@ -32,6 +32,13 @@ function refuse(res: ServerResponse, status: number, error: string): void {
   res.writeHead(status, { "content-type": "application/json; charset=utf-8" }).end(JSON.stringify({ error }));
 }
 
+/** `issue_comment.created`: the event header and the payload's action (GitHub writes it first). */
+export function deliveryLabel(req: IncomingMessage, body: string): string {
+  const event = String(req.headers["x-github-event"] ?? "unknown");
+  const action = /^\s*\{\s*"action"\s*:\s*"([a-z_]{1,40})"/.exec(body.slice(0, 200))?.[1];
+  return action ? `${event}.${action}` : event;
+}
+
 /** true when it answered (refused) the request; false when the request may go on to Probot. */
 export async function checkWebhookSignature(
   req: IncomingMessage,

@@ -1,7 +1,9 @@
 import { afterEach, describe, expect, it, jest } from "@jest/globals";
 import { EditSpacing } from "../../../src/workers/edit-spacing.js";
 
-afterEach(() => jest.useRealTimers());
+afterEach(() => {
+  jest.useRealTimers();
+});
 
 describe("EditSpacing", () => {
   it("lets one progress edit per gap through per installation; other installations are not held up", async () => {
