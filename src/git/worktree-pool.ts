@@ -19,6 +19,7 @@ import {
   isStale,
   listWorktrees,
   NO_HOOKS,
+  retryHalfMadeWorktree,
   samePath,
   type WorktreeEntry,
 } from "./worktree.js";
@@ -89,6 +90,7 @@ export class WorktreePool {
   readonly dir: string;
   readonly size: number;
   private readonly lockTimeoutMs: number;
+  private commonDir: string | undefined;
 
   constructor(opts: WorktreePoolOptions) {
     this.repoDir = opts.repoDir;
@@ -241,9 +243,10 @@ export class WorktreePool {
         // staged, as reset --hard would, in the same pass); clean -ffdx removes untracked and ignored
         // files and nested repositories.
         const checkout = exists ? [branch] : ["-b", branch, baseSha];
-        await runGit(
-          [...NO_HOOKS, "checkout", "--quiet", "--force", "--no-recurse-submodules", ...checkout],
-          { cwd },
+        await retryHalfMadeWorktree(() =>
+          runGit([...NO_HOOKS, "checkout", "--quiet", "--force", "--no-recurse-submodules", ...checkout], {
+            cwd,
+          }),
         );
         await runGit(["clean", "-ffdxq"], { cwd });
         return !exists;
@@ -256,13 +259,50 @@ export class WorktreePool {
     } else {
       fs.rmSync(cwd, { recursive: true, force: true });
     }
-    // Forget a registration whose directory is gone, then add the worktree anew.
-    await runGit(["worktree", "prune"], { cwd: this.repoDir });
-    const args = exists
-      ? [...NO_HOOKS, "worktree", "add", "--quiet", cwd, branch]
-      : [...NO_HOOKS, "worktree", "add", "--quiet", "-b", branch, cwd, baseSha];
-    await runGit(args, { cwd: this.repoDir });
-    return !exists;
+    // Never `git worktree prune` here: run beside another process's `worktree add`, it can delete that
+    // worktree's half-made admin dir. Only this slot's registration is forgotten. One retry, because
+    // someone else's prune (a run's cleanup) can still catch our add in that window.
+    for (let attempt = 1; ; attempt++) {
+      await this.forgetSlot(slot);
+      // A failed `add -b` may have made the branch already: then it is ours to check out.
+      const branchNow = exists || (attempt > 1 && (await branchExists(this.repoDir, branch)));
+      const args = branchNow
+        ? [...NO_HOOKS, "worktree", "add", "--quiet", cwd, branch]
+        : [...NO_HOOKS, "worktree", "add", "--quiet", "-b", branch, cwd, baseSha];
+      try {
+        await retryHalfMadeWorktree(() => runGit(args, { cwd: this.repoDir }));
+        return !exists;
+      } catch (err) {
+        if (attempt >= 2 || (err instanceof GitError && err.kind === "already_checked_out")) throw err;
+        fs.rmSync(cwd, { recursive: true, force: true });
+      }
+    }
+  }
+
+  /** Drop the admin dir (in the repository's worktrees/) that registers this slot, if any. */
+  private async forgetSlot(slot: number): Promise<void> {
+    this.commonDir ??= path.resolve(
+      this.repoDir,
+      (await runGit(["rev-parse", "--git-common-dir"], { cwd: this.repoDir })).stdout.trim(),
+    );
+    const admin = path.join(this.commonDir, "worktrees");
+    let names: string[] = [];
+    try {
+      names = fs.readdirSync(admin);
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      let gitdir: string;
+      try {
+        gitdir = fs.readFileSync(path.join(admin, name, "gitdir"), "utf8").trim();
+      } catch {
+        continue; // being made by someone right now, or not ours to judge
+      }
+      if (samePath(path.dirname(gitdir), this.slotPath(slot))) {
+        fs.rmSync(path.join(admin, name), { recursive: true, force: true });
+      }
+    }
   }
 
   private async removeSlot(slot: number): Promise<void> {
@@ -271,7 +311,7 @@ export class WorktreePool {
       () => undefined,
     );
     fs.rmSync(cwd, { recursive: true, force: true });
-    await runGit(["worktree", "prune"], { cwd: this.repoDir }).catch(() => undefined);
+    await this.forgetSlot(slot);
   }
 
   private scan(): { slots: number[]; locks: number[] } {

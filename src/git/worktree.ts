@@ -2,6 +2,7 @@
 // worktree can be told from a live one (DESIGN §6).
 import fs from "node:fs";
 import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { GitError } from "./errors.js";
 import { isStaleLock, lockReason } from "./pid.js";
 import { branchExists, resolveRef } from "./refs.js";
@@ -25,8 +26,26 @@ export interface WorktreeEntry {
   prunable: boolean;
 }
 
+// Git commands that look at every worktree (list, add, checkout of a branch) fail on one another
+// process is adding at that moment (its admin dir is there, its files not yet): retried for a moment.
+const HALF_MADE = /failed to read .*worktrees\/|worktrees\/[^\s]*: No such file/i;
+
+export async function retryHalfMadeWorktree<T>(fn: (attempt: number) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn(attempt);
+    } catch (err) {
+      if (attempt >= 6 || !(err instanceof GitError) || !HALF_MADE.test(`${err.stderr}\n${err.message}`))
+        throw err;
+      await sleep(25 * attempt);
+    }
+  }
+}
+
 export async function listWorktrees(repoDir: string): Promise<WorktreeEntry[]> {
-  const { stdout } = await runGit(["worktree", "list", "--porcelain"], { cwd: repoDir });
+  const { stdout } = await retryHalfMadeWorktree(() =>
+    runGit(["worktree", "list", "--porcelain"], { cwd: repoDir }),
+  );
   const entries: WorktreeEntry[] = [];
   for (const block of stdout.split(/\n\n+/)) {
     const lines = block.split("\n").filter(Boolean);
@@ -164,11 +183,15 @@ export async function createWorktree(opts: CreateWorktreeOptions): Promise<Creat
   }
 
   const lock = ["--lock", "--reason", lockReason()];
-  const args = exists
-    ? [...NO_HOOKS, "worktree", "add", ...lock, worktreePath, branch]
-    : [...NO_HOOKS, "worktree", "add", ...lock, "-b", branch, worktreePath, baseSha];
   fs.mkdirSync(path.dirname(worktreePath), { recursive: true });
-  await runGit(args, { cwd: repoDir });
+  await retryHalfMadeWorktree(async (attempt) => {
+    // A failed `add -b` may have made the branch already: then it is ours to check out.
+    const branchNow = exists || (attempt > 1 && (await branchExists(repoDir, branch)));
+    const args = branchNow
+      ? [...NO_HOOKS, "worktree", "add", ...lock, worktreePath, branch]
+      : [...NO_HOOKS, "worktree", "add", ...lock, "-b", branch, worktreePath, baseSha];
+    return runGit(args, { cwd: repoDir });
+  });
   return { path: worktreePath, branch, baseSha, created: !exists };
 }
 
