@@ -55,6 +55,7 @@ export async function runWorkerCommand(
     deps: {
       dataDir: cfg.dataDir,
       minFreeDiskMb: cfg.minFreeDiskMb,
+      worktreePoolSize: cfg.worktreePoolSize,
       installation: (id) => auth.installation(id),
       remoteUrl: (owner, repo) => cfg.gitRemoteUrl(owner, repo),
       botIdentity: identity,

@@ -11,6 +11,8 @@ export interface EnvConfig {
   concurrency: number;
   /** Free disk (MiB) under dataDir a worker needs before it starts a run. */
   minFreeDiskMb: number;
+  /** Idle worktrees kept per repository for the next runs; default: the concurrency. */
+  worktreePoolSize: number;
   /** A run's job lock: renewed every half of it by the live worker; a dead worker's run is free after it. */
   lockDurationMs: number;
   /** How often workers look for runs whose lock lapsed (dead workers) and take them over. */
@@ -64,6 +66,13 @@ const fields = {
     .refine((v) => /^\d+$/.test(v.trim()) && Number(v) >= 1000, {
       message:
         "must be a whole number of milliseconds, at least 1000 (how often workers look for runs of dead workers), e.g. 15000",
+    }),
+  MAESTRO_WORKTREE_POOL_SIZE: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || /^\d+$/.test(v.trim()), {
+      message:
+        "must be a whole number ≥ 0 (idle worktrees a worker keeps per repository; 0 keeps none), e.g. 4",
     }),
   MAESTRO_PUBLIC_URL: z
     .string()
@@ -129,6 +138,10 @@ export function loadEnvConfig(env: NodeJS.ProcessEnv): EnvConfig {
     dataDir: resolveDataDir({ MAESTRO_DATA_DIR: e.MAESTRO_DATA_DIR }),
     concurrency: Number(e.MAESTRO_CONCURRENCY),
     minFreeDiskMb: Number(e.MAESTRO_MIN_FREE_DISK_MB),
+    worktreePoolSize:
+      e.MAESTRO_WORKTREE_POOL_SIZE !== undefined
+        ? Number(e.MAESTRO_WORKTREE_POOL_SIZE)
+        : Number(e.MAESTRO_CONCURRENCY),
     lockDurationMs: Number(e.MAESTRO_LOCK_DURATION_MS),
     stalledIntervalMs: Number(e.MAESTRO_STALLED_INTERVAL_MS),
     gheProtocol,

@@ -41,19 +41,6 @@ export function worktreePoolDir(dataDir: string, owner: string, repo: string): s
   return path.join(path.resolve(dataDir), "worktrees", "pool", owner, repo);
 }
 
-/** MAESTRO_WORKTREE_POOL_SIZE, else `fallback` (the worker's concurrency), else 4. */
-export function poolSizeFromEnv(env: NodeJS.ProcessEnv, fallback?: number): number {
-  const raw = env.MAESTRO_WORKTREE_POOL_SIZE;
-  if (raw === undefined || raw.trim() === "") return fallback && fallback > 0 ? fallback : DEFAULT_POOL_SIZE;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0) {
-    throw new Error(
-      `MAESTRO_WORKTREE_POOL_SIZE must be a whole number ≥ 0 (idle worktrees kept per repository; 0 keeps none), got ${JSON.stringify(raw)}.`,
-    );
-  }
-  return n;
-}
-
 export interface WorktreePoolOptions {
   /** The repository the worktrees belong to (the bare mirror for the worker). */
   repoDir: string;

@@ -35,6 +35,8 @@ export interface WorkerDeps {
   /** Minimum pause between two progress edits of a status comment, ms, and between two progress edits of
    * any runs of one installation (they share GitHub's write budget). Default 2000. */
   statusEditIntervalMs?: number;
+  /** Idle worktrees kept per repository (MAESTRO_WORKTREE_POOL_SIZE); without it every run adds and removes its own. */
+  worktreePoolSize?: number;
   /** Free disk (MiB) the data dir must have for a run to start (MAESTRO_MIN_FREE_DISK_MB). Default 0. */
   minFreeDiskMb?: number;
   /** How long a run over the repo's maxConcurrentRuns waits before it asks for a slot again, ms. Default 15000. */

@@ -11,6 +11,7 @@ import { commitFileToBranch } from "../git/commit-file.js";
 import { GitError, gitHint, mainLine, type GitErrorKind } from "../git/errors.js";
 import { ensureMirror, pushBranch } from "../git/mirror.js";
 import { resolveRef } from "../git/refs.js";
+import { WorktreePool, worktreePoolDir } from "../git/worktree-pool.js";
 import { upsertCheckRun } from "../github/check-run.js";
 import type { Octokit } from "../github/octokit.js";
 import { httpStatus } from "../github/octokit.js";
@@ -373,6 +374,15 @@ async function processRun(
         runId: data.runId,
         repoDir: mirrorDir,
         worktreesDir,
+        ...(deps.worktreePoolSize !== undefined
+          ? {
+              worktreePool: new WorktreePool({
+                repoDir: mirrorDir,
+                dir: worktreePoolDir(deps.dataDir, owner, repo),
+                size: deps.worktreePoolSize,
+              }),
+            }
+          : {}),
         playbook,
         baseRef,
         branch,

@@ -98,6 +98,7 @@ export function workerDeps(
     botIdentity: { name: "maestro-test[bot]", email: "99+maestro-test[bot]@users.noreply.github.com" },
     agentEnv: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: world.tmp, LANG: "C.UTF-8" },
     statusEditIntervalMs: 0,
+    worktreePoolSize: 2,
     prBackoffMs: () => 10,
     ...over,
   };

@@ -5,7 +5,7 @@ import path from "node:path";
 import { GitError } from "../../../src/git/errors.js";
 import { lockReason } from "../../../src/git/pid.js";
 import { createWorktree, listWorktrees, removeWorktree } from "../../../src/git/worktree.js";
-import { poolSizeFromEnv, WorktreePool, worktreePoolDir } from "../../../src/git/worktree-pool.js";
+import { WorktreePool, worktreePoolDir } from "../../../src/git/worktree-pool.js";
 import {
   branchCommits,
   engineFixture,
@@ -339,12 +339,6 @@ describe("WorktreePool", () => {
       kind: "bad_ref",
     });
     expect(() => worktreePoolDir("/d", "..", "r")).toThrow(/Invalid owner/);
-    expect(poolSizeFromEnv({}, 3)).toBe(3);
-    expect(poolSizeFromEnv({})).toBe(4);
-    expect(poolSizeFromEnv({ MAESTRO_WORKTREE_POOL_SIZE: "2" }, 3)).toBe(2);
-    expect(() => poolSizeFromEnv({ MAESTRO_WORKTREE_POOL_SIZE: "many" })).toThrow(
-      /MAESTRO_WORKTREE_POOL_SIZE must be/,
-    );
   });
 });
 

@@ -49,11 +49,3 @@ describe("key prefix", () => {
     expect(resolvePrefix({ MAESTRO_REDIS_PREFIX: "{acme}:prod" })).toBe("{acme}:prod");
   });
 });
-
-describe("MAESTRO_MIN_FREE_DISK_MB", () => {
-  it("defaults to 1024 and refuses what is not a number", () => {
-    expect(loadEnvConfig({}).minFreeDiskMb).toBe(1024);
-    expect(loadEnvConfig({ MAESTRO_MIN_FREE_DISK_MB: "10" }).minFreeDiskMb).toBe(10);
-    expect(() => loadEnvConfig({ MAESTRO_MIN_FREE_DISK_MB: "1G" })).toThrow(/MAESTRO_MIN_FREE_DISK_MB/);
-  });
-});
