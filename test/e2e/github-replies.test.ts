@@ -156,9 +156,9 @@ describe("end to end: commands answered without a run", () => {
       expect(replies).toHaveLength(1);
       expect(replies[0]!.body).toContain("the repository config is not valid");
       expect(replies[0]!.body).toContain(
-        '.github/maestro.yml: agent: must be one of claude-code, codex, opencode, gemini, command, got "nonsense"',
+        '.github/maestro.yml: agent (line 1): must be one of claude-code, codex, opencode, gemini, command, got "nonsense"',
       );
-      expect(replies[0]!.body).toContain('limits.maxConcurrentRuns: must be a number, got "lots"');
+      expect(replies[0]!.body).toContain('limits.maxConcurrentRuns (line 3): must be a number, got "lots"');
       expect(world.gh.reactions(repo).map((r) => [r.subject, r.content])).toEqual([
         [`comment:${commentId}`, "confused"],
       ]);

@@ -31,6 +31,7 @@ describe("app.yml", () => {
       issues: "write",
       pull_requests: "write",
       contents: "write",
+      checks: "write",
       metadata: "read",
     });
     const text = readFileSync(new URL("../../../app.yml", import.meta.url), "utf8");
