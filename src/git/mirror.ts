@@ -9,7 +9,8 @@ import { runGit as defaultRunGit, type RunGit } from "./run-git.js";
 export const MIRROR_REFSPEC = "+refs/heads/*:refs/remotes/origin/*";
 const NAME = /^[A-Za-z0-9_.-]+$/;
 
-export function mirrorPath(dataDir: string, owner: string, repo: string): string {
+/** Owner and repo become path segments under the data dir: nothing that could climb out of it. */
+export function assertRepoSegments(owner: string, repo: string): void {
   for (const [what, v] of [
     ["owner", owner],
     ["repo", repo],
@@ -18,6 +19,10 @@ export function mirrorPath(dataDir: string, owner: string, repo: string): string
       throw new Error(`Invalid ${what} ${JSON.stringify(v)}: letters, digits, '.', '_' and '-' only.`);
     }
   }
+}
+
+export function mirrorPath(dataDir: string, owner: string, repo: string): string {
+  assertRepoSegments(owner, repo);
   return path.join(path.resolve(dataDir), "mirrors", owner, `${repo}.git`);
 }
 

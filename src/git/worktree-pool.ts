@@ -11,6 +11,7 @@ import { GitError } from "./errors.js";
 import { acquireFileLock } from "./file-lock.js";
 import { isAbandonedLock, lockReason, parseLockReason } from "./pid.js";
 import { branchExists, resolveRef } from "./refs.js";
+import { assertRepoSegments } from "./mirror.js";
 import { killProcessesUnder } from "./orphan-processes.js";
 import { runGit } from "./run-git.js";
 import {
@@ -25,19 +26,11 @@ import {
 } from "./worktree.js";
 
 export const DEFAULT_POOL_SIZE = 4;
-const NAME = /^[A-Za-z0-9_.-]+$/;
 const SLOT = /^\d+$/;
 
 /** $MAESTRO_DATA_DIR/worktrees/pool/<owner>/<repo> */
 export function worktreePoolDir(dataDir: string, owner: string, repo: string): string {
-  for (const [what, v] of [
-    ["owner", owner],
-    ["repo", repo],
-  ] as const) {
-    if (!NAME.test(v) || v === "." || v === "..") {
-      throw new Error(`Invalid ${what} ${JSON.stringify(v)}: letters, digits, '.', '_' and '-' only.`);
-    }
-  }
+  assertRepoSegments(owner, repo);
   return path.join(path.resolve(dataDir), "worktrees", "pool", owner, repo);
 }
 
