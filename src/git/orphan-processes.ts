@@ -4,17 +4,11 @@
 // Linux (/proc); elsewhere this finds nothing.
 import fs from "node:fs";
 import path from "node:path";
+import { procStatFields } from "./pid.js";
 
 function pgidOf(pid: number): number | undefined {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    // Fields after the command name (which may hold spaces and parentheses): state ppid pgrp …
-    const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    const pgid = Number(rest[2]);
-    return Number.isInteger(pgid) && pgid > 0 ? pgid : undefined;
-  } catch {
-    return undefined;
-  }
+  const pgid = Number(procStatFields(pid)?.[2]);
+  return Number.isInteger(pgid) && pgid > 0 ? pgid : undefined;
 }
 
 function inside(child: string, dir: string): boolean {

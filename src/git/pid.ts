@@ -32,12 +32,24 @@ export function isStaleLock(reason: string | undefined): boolean {
   return isPidDead(holder.pid);
 }
 
+/**
+ * The fields of /proc/<pid>/stat after the command name (which may hold spaces and parentheses):
+ * [0] state, [1] ppid, [2] pgrp, … [19] starttime. undefined where it cannot be read (gone, not Linux).
+ */
+export function procStatFields(pid: number): string[] | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  } catch {
+    return undefined;
+  }
+}
+
 /** When a process started (Linux: /proc/<pid>/stat), or undefined where that cannot be read. */
 export function processStartMs(pid: number): number | undefined {
   try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    // The fields after the command name (which may hold spaces); starttime is field 22 overall.
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const fields = procStatFields(pid);
+    if (!fields) return undefined;
     const ticks = Number(fields[19]);
     const btime = Number(/^btime (\d+)$/m.exec(fs.readFileSync("/proc/stat", "utf8"))?.[1]);
     if (!Number.isFinite(ticks) || !Number.isFinite(btime)) return undefined;
