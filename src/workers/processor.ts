@@ -368,6 +368,8 @@ async function processRun(
     });
 
     let pushError: unknown;
+    let pushes: Promise<void> = Promise.resolve();
+    const pushFailed = new AbortController();
     let result: RunResult;
     try {
       result = await runPlaybook({
@@ -417,23 +419,36 @@ async function processRun(
         author: deps.botIdentity,
         coAuthors: [await requesterIdentity(inst.octokit, data.trigger.actor)],
         env: deps.agentEnv,
-        signal,
+        signal: AbortSignal.any([signal, pushFailed.signal]),
         log: runLog,
         ...(deps.adapter ? { adapter: deps.adapter } : {}),
         ...agentBinOverride(agent, deps.agentEnv),
-        onTaskCommitted: async (c) => {
-          try {
-            // A fresh token for each push: runs may outlast the token's hour.
-            const pushToken = await inst.token();
-            await pushBranch({ repoDir: mirrorDir, branch: c.branch, remoteUrl, auth: { token: pushToken } });
-          } catch (err) {
-            pushError = err;
-            throw err;
-          }
+        onTaskCommitted: (c) => {
+          // The checkpoint push runs while the next task's agent works; pushes stay in order. A failed
+          // push stops the run (pushFailed), and the error is rethrown below so the job is retried.
+          pushes = pushes.then(async () => {
+            if (pushError) return;
+            try {
+              // A fresh token for each push: runs may outlast the token's hour.
+              const pushToken = await inst.token();
+              await pushBranch({
+                repoDir: mirrorDir,
+                branch: c.branch,
+                remoteUrl,
+                auth: { token: pushToken },
+              });
+            } catch (err) {
+              pushError = err;
+              pushFailed.abort(err);
+            }
+          });
+          return Promise.resolve();
         },
       });
     } finally {
       runLog.close();
+      // Whatever ended the run (done, cancel, handover), what was committed is on the remote first.
+      await pushes;
     }
     // The spend happened whatever comes next; a retry only adds what it spends itself.
     if (result.costUsd > 0) await addCost(store, repoRef, result.costUsd);

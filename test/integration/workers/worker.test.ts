@@ -507,4 +507,30 @@ describe("worker: repo limits, preflight, run log on the branch", () => {
     expect(failed).toMatch(/Not done: task 2 of Maestro run `rworkerreview01` failed/);
     expect(general).toContain("1/3 tasks done (failed)");
   });
+
+  it("a task's checkpoint push runs while the next task's agent works, and every push lands in order", async () => {
+    gh = mockWorkerGitHub({ owner: OWNER, repo: REPO });
+    // Each task's agent marks its start in $HOME (the world's tmp dir).
+    const w = (world = await makeWorld(
+      `touch "$HOME/started-$MAESTRO_TASK_INDEX"; echo "task $MAESTRO_TASK_INDEX" > "task-$MAESTRO_TASK_INDEX.txt"`,
+      "",
+    ));
+    // The remote holds task 0's push until task 1's agent has started: a worker that pushed before
+    // starting the next agent would never get there (the hook gives up after 20 s and refuses).
+    const started1 = path.join(w.tmp, "started-1");
+    const hook = path.join(w.remoteDir, "hooks/pre-receive");
+    fs.writeFileSync(
+      hook,
+      `#!/bin/sh\nn=0\nwhile [ ! -f "${started1}" ] && [ $n -lt 400 ]; do sleep 0.05; n=$((n+1)); done\n` +
+        `[ -f "${started1}" ] || { echo "error: no overlap" >&2; exit 1; }\n`,
+    );
+    fs.chmodSync(hook, 0o755);
+    const runId = "rworkeroverlap1";
+    await start(w);
+    await enqueue(jobData(runId, { statusCommentId: queuedComment(runId) }));
+    expect((await finished(runId)).state).toBe("succeeded");
+    const commits = await remoteCommits(w.remoteDir, "maestro/7-three-rworkero");
+    expect(commits.map((c) => c.task)).toEqual(["0", "1", "2"]);
+    expect(gh.pulls).toHaveLength(1);
+  });
 });
