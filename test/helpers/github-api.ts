@@ -2,7 +2,7 @@
 // recorded and checked against the official OpenAPI description (@octokit/openapi), route and body.
 import { createPrivateKey, generateKeyPairSync } from "node:crypto";
 import nock from "nock";
-import { ProbotOctokit } from "probot";
+import { Probot, ProbotOctokit } from "probot";
 import { ajv, bodyValidator, matchRoute } from "../support/openapi.js";
 
 // The spec matcher lives in test/support/openapi.ts (shared with the local GitHub server).
@@ -368,4 +368,10 @@ export function testOctokit(): typeof ProbotOctokit {
     retry: { enabled: false },
     throttle: { ...(options.throttle as object), enabled: false },
   })) as typeof ProbotOctokit;
+}
+
+/** An installation client (installation 2) of a test app, as the worker gets one. */
+export async function installationOctokit(privateKey: string): Promise<InstanceType<typeof ProbotOctokit>> {
+  const probot = new Probot({ appId: 1, privateKey, logLevel: "fatal", Octokit: testOctokit() });
+  return (await probot.auth(2)) as InstanceType<typeof ProbotOctokit>;
 }

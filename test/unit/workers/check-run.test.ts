@@ -1,11 +1,10 @@
 // The "Maestro" check run against the stand-in GitHub (requests checked against the OpenAPI description).
 import { afterEach, describe, expect, it } from "@jest/globals";
-import { Probot } from "probot";
 import { conclusionFor, upsertCheckRun } from "../../../src/github/check-run.js";
 import type { Octokit } from "../../../src/github/octokit.js";
 import { requestReview } from "../../../src/github/request-review.js";
 import { replyToReviewComment } from "../../../src/github/review-comments.js";
-import { generateAppPrivateKey, testOctokit } from "../../helpers/github-api.js";
+import { generateAppPrivateKey, installationOctokit } from "../../helpers/github-api.js";
 import { mockWorkerGitHub, type WorkerGitHub } from "../../helpers/worker-github.js";
 
 const privateKey = generateAppPrivateKey();
@@ -17,10 +16,7 @@ afterEach(() => {
   expect(problems).toEqual([]);
 });
 
-async function octokit(): Promise<Octokit> {
-  const probot = new Probot({ appId: 1, privateKey, logLevel: "fatal", Octokit: testOctokit() });
-  return (await probot.auth(2)) as Octokit;
-}
+const octokit = (): Promise<Octokit> => installationOctokit(privateKey) as Promise<Octokit>;
 
 const sha = "a".repeat(40);
 const input = {

@@ -1,9 +1,8 @@
 // ensureDraftPullRequest against the stand-in GitHub (requests checked against the OpenAPI description).
 import { afterEach, describe, expect, it } from "@jest/globals";
-import { Probot } from "probot";
 import type { Octokit } from "../../../src/github/octokit.js";
 import { ensureDraftPullRequest } from "../../../src/github/pull-request.js";
-import { generateAppPrivateKey, testOctokit } from "../../helpers/github-api.js";
+import { generateAppPrivateKey, installationOctokit } from "../../helpers/github-api.js";
 import { mockWorkerGitHub, type WorkerGitHub } from "../../helpers/worker-github.js";
 
 const privateKey = generateAppPrivateKey();
@@ -15,10 +14,7 @@ afterEach(() => {
   expect(problems).toEqual([]);
 });
 
-async function octokit(): Promise<Octokit> {
-  const probot = new Probot({ appId: 1, privateKey, logLevel: "fatal", Octokit: testOctokit() });
-  return (await probot.auth(2)) as Octokit;
-}
+const octokit = (): Promise<Octokit> => installationOctokit(privateKey) as Promise<Octokit>;
 
 const input = {
   owner: "o",
