@@ -1,8 +1,10 @@
 // `maestro worker`: a queue worker only (scale out by running more of these against one Redis).
 import { loadEnvConfig } from "../config/env.js";
+import { openWriteLimiter } from "../github/write-limiter.js";
 import { signRunLogUrl } from "../http/run-log-link.js";
 import { botIdentity, createAppAuth, lookupBotIdentity } from "../workers/installation.js";
 import { startWorker, type RunningWorker } from "../workers/worker.js";
+import { startMemorySampler, type MemorySampler } from "./memory-sampler.js";
 import { githubApiBaseUrl, readAppCredentials } from "./serve.js";
 
 export interface WorkerCommandOptions {
@@ -20,6 +22,7 @@ export async function runWorkerCommand(
 ): Promise<number> {
   const stderr = opts.stderr ?? process.stderr;
   let cfg, creds;
+  let memory: MemorySampler | undefined;
   try {
     cfg = loadEnvConfig(env);
     // The worker needs no webhook secret; the credential reader asks for one, so give it a stand-in.
@@ -27,15 +30,23 @@ export async function runWorkerCommand(
       ...env,
       WEBHOOK_SECRET: env.WEBHOOK_SECRET?.trim() || "not-used-by-worker",
     });
+    // Hidden debugging aid (bench/worker-memory.ts): memory samples as JSON lines.
+    const memoryFile = env.MAESTRO_DEBUG_MEMORY_FILE?.trim();
+    if (memoryFile) memory = startMemorySampler(memoryFile);
   } catch (err) {
     stderr.write(`maestro worker: ${(err as Error).message}\n`);
     return 2;
   }
   const baseUrl = githubApiBaseUrl(env);
+  // GitHub write spacing shared with the other workers and serve (MAESTRO_SHARED_WRITE_LIMIT).
+  const writeLimit = openWriteLimiter(env, {
+    warn: (o, m) => stderr.write(`${JSON.stringify({ level: "warn", msg: m, ...o })}\n`),
+  });
   const auth = createAppAuth({
     appId: creds.appId,
     privateKey: creds.privateKey,
     ...(baseUrl ? { baseUrl } : {}),
+    ...(writeLimit ? { writeLimiter: writeLimit.limiter } : {}),
   });
   const slug = env.MAESTRO_APP_SLUG?.trim();
   const botId = Number(env.MAESTRO_BOT_USER_ID?.trim() || NaN);
@@ -48,6 +59,8 @@ export async function runWorkerCommand(
     stderr.write(
       `maestro worker: cannot look up the app on GitHub (${(err as Error).message}). Check APP_ID/PRIVATE_KEY and the network, or set MAESTRO_APP_SLUG.\n`,
     );
+    memory?.stop();
+    await writeLimit?.close();
     return 3;
   }
   const running = await startWorker({
@@ -74,6 +87,7 @@ export async function runWorkerCommand(
       },
     },
   });
+  memory?.mark("ready");
   opts.onStarted?.(running);
   stderr.write(`maestro worker: processing runs (concurrency ${cfg.concurrency})\n`);
   await new Promise<void>((resolve) => {
@@ -88,5 +102,7 @@ export async function runWorkerCommand(
   });
   stderr.write("maestro worker: closing (running runs get up to a minute to finish)\n");
   await running.close();
+  await writeLimit?.close();
+  memory?.stop();
   return 0;
 }
