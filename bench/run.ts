@@ -9,6 +9,7 @@ import { benchIntake } from "./intake.js";
 import { benchIntakeCommands } from "./intake-commands.js";
 import { benchOrchestration } from "./orchestration.js";
 import { benchScale } from "./scale.js";
+import { benchWorkerMemory } from "./worker-memory.js";
 
 const envRepeats = process.env.BENCH_REPEATS ? Number(process.env.BENCH_REPEATS) : undefined;
 const repeats = (dflt: number) => envRepeats ?? dflt;
@@ -51,6 +52,17 @@ const benches: Record<string, { title: string; run: () => Promise<string> }> = {
         concurrency: 4,
         agentMs: Number(process.env.BENCH_SCALE_AGENT_MS ?? 500),
         noWriteSpacing: process.env.BENCH_SCALE_NO_WRITE_SPACING === "1",
+      }),
+  },
+  "worker-memory": {
+    title: "Worker memory at MAESTRO_CONCURRENCY=4",
+    run: () =>
+      benchWorkerMemory({
+        runs: Number(process.env.BENCH_MEMORY_RUNS ?? 24),
+        rounds: repeats(3),
+        agentMs: Number(process.env.BENCH_SCALE_AGENT_MS ?? 500),
+        concurrency: 4,
+        variants: (process.env.BENCH_MEMORY_VARIANTS ?? "default,semi-space-2,arena-2").split(","),
       }),
   },
   "claude-code": {
