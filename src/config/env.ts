@@ -17,6 +17,8 @@ export interface EnvConfig {
   lockDurationMs: number;
   /** How often workers look for runs whose lock lapsed (dead workers) and take them over. */
   stalledIntervalMs: number;
+  /** GitHub write spacing shared by all processes through Redis (false: each process spaces its own). */
+  sharedWriteLimit: boolean;
   /** Base URL for links, without a trailing slash. */
   publicUrl?: string;
   logSigningKey?: string;
@@ -74,6 +76,13 @@ const fields = {
       message:
         "must be a whole number ≥ 0 (idle worktrees a worker keeps per repository; 0 keeps none), e.g. 4",
     }),
+  MAESTRO_SHARED_WRITE_LIMIT: z
+    .string()
+    .default("1")
+    .refine((v) => v === "0" || v === "1", {
+      message:
+        'must be "1" (space GitHub writes per installation across all Maestro processes, through Redis) or "0" (each process spaces its own)',
+    }),
   MAESTRO_PUBLIC_URL: z
     .string()
     .optional()
@@ -104,6 +113,7 @@ const HAS_DEFAULT = new Set([
   "MAESTRO_MIN_FREE_DISK_MB",
   "MAESTRO_LOCK_DURATION_MS",
   "MAESTRO_STALLED_INTERVAL_MS",
+  "MAESTRO_SHARED_WRITE_LIMIT",
   "GHE_PROTOCOL",
 ]);
 
@@ -144,6 +154,7 @@ export function loadEnvConfig(env: NodeJS.ProcessEnv): EnvConfig {
         : Number(e.MAESTRO_CONCURRENCY),
     lockDurationMs: Number(e.MAESTRO_LOCK_DURATION_MS),
     stalledIntervalMs: Number(e.MAESTRO_STALLED_INTERVAL_MS),
+    sharedWriteLimit: e.MAESTRO_SHARED_WRITE_LIMIT === "1",
     gheProtocol,
     githubHost,
     gitRemoteUrl(owner: string, repo: string): string {

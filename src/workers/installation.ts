@@ -1,7 +1,8 @@
 // Installation clients and the bot's git identity, from the GitHub App's credentials (Probot).
-import { Probot, type ProbotOctokit } from "probot";
+import { Probot, ProbotOctokit } from "probot";
 import type { GitIdentity } from "../engine/types.js";
 import type { Octokit } from "../github/octokit.js";
+import { withWriteLimiter, type WriteLimiter } from "../github/write-limiter.js";
 import type { Installation } from "./deps.js";
 
 export interface AppAuthOptions {
@@ -11,18 +12,23 @@ export interface AppAuthOptions {
   baseUrl?: string;
   /** Tests: an Octokit class with retries/throttling tuned. */
   Octokit?: typeof ProbotOctokit;
+  /** Write spacing shared with the other processes (src/github/write-limiter.ts); default: per process. */
+  writeLimiter?: WriteLimiter;
 }
 
 export function createAppAuth(opts: AppAuthOptions): {
   probot: Probot;
   installation(installationId: number): Promise<Installation>;
 } {
+  const Octokit = opts.writeLimiter
+    ? withWriteLimiter(opts.Octokit ?? ProbotOctokit, opts.writeLimiter)
+    : opts.Octokit;
   const probot = new Probot({
     appId: opts.appId,
     privateKey: opts.privateKey,
     logLevel: "warn",
     ...(opts.baseUrl ? { baseUrl: opts.baseUrl } : {}),
-    ...(opts.Octokit ? { Octokit: opts.Octokit } : {}),
+    ...(Octokit ? { Octokit } : {}),
   });
   return {
     probot,
