@@ -2,8 +2,9 @@
 import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { createNodeMiddleware, Probot } from "probot";
+import { createNodeMiddleware, Probot, ProbotOctokit } from "probot";
 import { loadEnvConfig } from "../config/env.js";
+import { createWriteLimiter, withWriteLimiter } from "../github/write-limiter.js";
 import { createMetrics, type Metrics } from "../http/metrics.js";
 import { createHttpRoutes } from "../http/router.js";
 import { checkWebhookSignature, deliveryLabel } from "../http/webhook-signature.js";
@@ -122,12 +123,17 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   queue.on("error", () => undefined);
   const metrics = createMetrics({ queue });
 
-  const probot = new Probot({
+  // GitHub write spacing shared with the workers (MAESTRO_SHARED_WRITE_LIMIT), on serve's own Redis client.
+  const writeLimiter = cfg.sharedWriteLimit
+    ? createWriteLimiter({ redis, prefix, log: { warn: (o, m) => probot.log.warn(o, m) } })
+    : undefined;
+  const probot: Probot = new Probot({
     appId: creds.appId,
     privateKey: creds.privateKey,
     secret: creds.webhookSecret,
     logLevel,
     ...(baseUrl ? { baseUrl } : {}),
+    ...(writeLimiter ? { Octokit: withWriteLimiter(ProbotOctokit, writeLimiter) } : {}),
   });
   const app = createApp({ store: { redis, prefix }, queue, metrics, ...(appSlug ? { appSlug } : {}) });
   const webhooks = await createNodeMiddleware(app, { probot, webhooksPath: webhookPath });
