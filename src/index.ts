@@ -1,6 +1,7 @@
 // The Probot app: wires webhook events to handlers, nothing else (DESIGN §2).
 import type { Probot } from "probot";
 import { loadEnvConfig } from "./config/env.js";
+import { createBackground } from "./handlers/background.js";
 import type { AppDeps } from "./handlers/deps.js";
 import { onIssueComment } from "./handlers/issue-comment.js";
 import { onIssuesLabeled } from "./handlers/issues-labeled.js";
@@ -11,7 +12,8 @@ import { createRunQueue } from "./queue/run-queue.js";
 
 export type { AppDeps } from "./handlers/deps.js";
 
-export function createApp(deps: AppDeps): (app: Probot) => void {
+export function createApp(appDeps: AppDeps): (app: Probot) => void {
+  const deps: AppDeps = { ...appDeps, background: appDeps.background ?? createBackground() };
   return (app: Probot) => {
     // Deliveries are counted at the HTTP door (src/cli/serve.ts): an onAny listener here would make
     // Probot build a second context and installation client for every delivery.

@@ -8,6 +8,7 @@ import { createWriteLimiter, withWriteLimiter } from "../github/write-limiter.js
 import { createMetrics, type Metrics } from "../http/metrics.js";
 import { createHttpRoutes } from "../http/router.js";
 import { checkWebhookSignature, deliveryLabel } from "../http/webhook-signature.js";
+import { createBackground } from "../handlers/background.js";
 import { createApp } from "../index.js";
 import { createRedis } from "../queue/connection.js";
 import { resolvePrefix } from "../queue/names.js";
@@ -121,7 +122,8 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   redis.on("error", () => undefined);
   const queue = createRunQueue(redis, prefix);
   queue.on("error", () => undefined);
-  const metrics = createMetrics({ queue });
+  const background = createBackground();
+  const metrics = createMetrics({ queue, feedback: background });
 
   // GitHub write spacing shared with the workers (MAESTRO_SHARED_WRITE_LIMIT), on serve's own Redis client.
   const writeLimiter = cfg.sharedWriteLimit
@@ -135,7 +137,13 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     ...(baseUrl ? { baseUrl } : {}),
     ...(writeLimiter ? { Octokit: withWriteLimiter(ProbotOctokit, writeLimiter) } : {}),
   });
-  const app = createApp({ store: { redis, prefix }, queue, metrics, ...(appSlug ? { appSlug } : {}) });
+  const app = createApp({
+    store: { redis, prefix },
+    queue,
+    metrics,
+    background,
+    ...(appSlug ? { appSlug } : {}),
+  });
   const webhooks = await createNodeMiddleware(app, { probot, webhooksPath: webhookPath });
   const routes = createHttpRoutes({
     redis,
@@ -185,6 +193,8 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
       // Keep-alive connections would hold close() open.
       server.closeAllConnections();
       await stopped;
+      // Feedback still being posted for answered deliveries (reactions, status comments, replies).
+      await Promise.race([background.idle(), new Promise((r) => setTimeout(r, 10_000).unref())]);
       await queue.close().catch(() => undefined);
       await redis.quit().catch(() => redis.disconnect());
     },

@@ -1,5 +1,6 @@
-// The shared path of every trigger: claim the delivery → load config → authorize → act → one reply
-// and one reaction. Never git or agent work here: a webhook is answered in well under 10 s.
+// The shared path of every trigger: claim the delivery → load config → authorize → act (runs are
+// queued) → answer GitHub; then, after the answer, one reaction, the status comments and one reply.
+// Never git or agent work here, and no write to GitHub before the answer: it is given in well under 10 s.
 import type { CommandParseResult } from "../commands/types.js";
 import { helpText } from "../commands/help.js";
 import { formatConfigErrorReply } from "../config/load-repo-config.js";
@@ -9,7 +10,14 @@ import { getPermission } from "../github/permission.js";
 import { react } from "../github/reactions.js";
 import { quoteCommand, reply } from "../github/reply.js";
 import { availablePlaybooks } from "../playbooks/resolve.js";
+import { createCommentOnce } from "../github/comment-once.js";
+import { statusMarker } from "../github/status-comment.js";
 import { claimDelivery, releaseDelivery } from "../queue/enqueue.js";
+import {
+  claimStatusComment,
+  releaseStatusComment,
+  saveStatusCommentId,
+} from "../queue/status-comment-ref.js";
 import type { AppDeps } from "./deps.js";
 import { loadRepoConfig } from "./load-config.js";
 import { cancelCommand, retryCommand, statusCommand } from "./manage-runs.js";
@@ -72,19 +80,16 @@ async function handleClaimed(
   if (!auth.ok) {
     if (!auth.reply || opts.automatic) return;
     for (const c of commands) deps.metrics?.command(c.ok ? c.command.verb : "invalid", "refused");
-    await feedback(t, [refused(`Maestro did not run this: ${auth.reason}`)]);
+    afterAnswer(deps, t, () => feedback(t, [refused(`Maestro did not run this: ${auth.reason}`)]));
     return;
   }
   if (!loaded.ok) {
     for (const c of commands) deps.metrics?.command(c.ok ? c.command.verb : "invalid", "refused");
-    if (!opts.automatic) await feedback(t, [refused(formatConfigErrorReply(loaded.error))]);
+    if (!opts.automatic)
+      afterAnswer(deps, t, () => feedback(t, [refused(formatConfigErrorReply(loaded.error))]));
     return;
   }
 
-  if (commands.some((c) => c.ok) && t.reactionTarget.kind !== "review") {
-    // Instant feedback: seen and authorized. The work below may take a few API calls.
-    await react(t.octokit, t.reactionTarget, "accepted");
-  }
   const outcomes: Outcome[] = [];
   for (const [index, c] of commands.entries()) {
     let outcome: Outcome;
@@ -111,7 +116,45 @@ async function handleClaimed(
     );
     return;
   }
-  await feedback(t, outcomes, /* eyesDone */ true);
+  const eyes = commands.some((c) => c.ok) && t.reactionTarget.kind !== "review";
+  afterAnswer(deps, t, async () => {
+    // Seen and authorized, then each queued run's status comment, then one reply for the rest.
+    if (eyes) await react(t.octokit, t.reactionTarget, "accepted");
+    for (const o of outcomes) if (o.statusComment) await postStatusComment(deps, t, o.statusComment);
+    await feedback(t, outcomes, eyes);
+  });
+}
+
+/** GitHub's answer does not wait for these writes (see background.ts): the runs are queued already. */
+function afterAnswer(deps: AppDeps, t: Trigger, task: () => Promise<void>): void {
+  if (deps.background) deps.background.run(`feedback on delivery ${t.deliveryId}`, t.log, task);
+  else void task().catch((err: unknown) => t.log.error({ err: String(err) }, "maestro: feedback failed"));
+}
+
+/**
+ * The queued run's status comment, unless the worker got to the run first and made it. On failure
+ * the claim is given back, so the worker creates the comment without waiting for the claim to lapse.
+ */
+async function postStatusComment(
+  deps: AppDeps,
+  t: Trigger,
+  s: NonNullable<Outcome["statusComment"]>,
+): Promise<void> {
+  if (!(await claimStatusComment(deps.store, s.runId))) return;
+  try {
+    const marker = statusMarker(s.runId);
+    const r = await createCommentOnce(t.octokit, {
+      owner: t.owner,
+      repo: t.repo,
+      issueNumber: t.issueNumber,
+      body: s.body.includes(marker) ? s.body : `${marker}\n${s.body}`,
+      marker,
+    });
+    await saveStatusCommentId(deps.store, s.runId, r.id);
+  } catch (err) {
+    await releaseStatusComment(deps.store, s.runId).catch(() => undefined);
+    throw err;
+  }
 }
 
 async function authorizeSender(deps: AppDeps, t: Trigger, config: RepoConfig): Promise<AuthorizeResult> {

@@ -1,6 +1,7 @@
 // What the webhook handlers need from the outside, injected by createApp (src/index.ts).
 import type { Store } from "../queue/connection.js";
 import type { RunQueue } from "../queue/enqueue.js";
+import type { Background } from "./background.js";
 
 export type CommandOutcome = "accepted" | "refused" | "invalid" | "error";
 
@@ -18,6 +19,8 @@ export interface AppDeps {
   metrics?: HandlerMetrics;
   /** Built-in playbooks directory (tests). */
   builtinDir?: string;
+  /** Where feedback to GitHub runs after the webhook is answered; createApp makes one when absent. */
+  background?: Background;
 }
 
 export interface HandlerLog {

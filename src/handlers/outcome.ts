@@ -4,6 +4,8 @@ export interface Outcome {
   reply?: string;
   /** For metrics when it differs from feedback (a bad command line is "invalid"). */
   kind?: "invalid";
+  /** A queued run's status comment, posted after the webhook is answered. */
+  statusComment?: { runId: string; body: string };
 }
 
 export const accepted = (reply?: string): Outcome =>

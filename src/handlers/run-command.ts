@@ -3,7 +3,7 @@
 import type { RepoConfig } from "../config/repo-config.js";
 import { formatDryRunReply } from "../commands/dry-run.js";
 import { forkRefusal, getPullInfo, type PullInfo } from "../github/fork.js";
-import { renderQueuedComment, upsertStatusComment } from "../github/status-comment.js";
+import { renderQueuedComment } from "../github/status-comment.js";
 import { parsePlaybook } from "../playbooks/parse.js";
 import { PlaybookError } from "../playbooks/errors.js";
 import { availablePlaybooks, resolvePlaybook } from "../playbooks/resolve.js";
@@ -239,10 +239,8 @@ export async function runCommand(
   };
 
   const runId = runIdForDelivery(t.deliveryId, req.index);
-  const status = await upsertStatusComment(t.octokit, {
-    owner: t.owner,
-    repo: t.repo,
-    issueNumber: t.issueNumber,
+  // Posted after the webhook is answered (command-router); the run is in the queue before that.
+  const statusComment = {
     runId,
     body: renderQueuedComment({
       runId,
@@ -253,7 +251,7 @@ export async function runCommand(
       ...(req.resume ? { resumeOf: req.resume.runId } : {}),
       ...(pull ? { onBranch: pull.headRef } : {}),
     }),
-  });
+  };
 
   const data: RunJobData = {
     runId,
@@ -274,7 +272,6 @@ export async function runCommand(
       ...(t.url ? { url: t.url } : {}),
       ...(t.commentId ? { commentId: t.commentId } : {}),
     },
-    statusCommentId: status.id,
     ...(reviewComments?.length ? { reviewComments } : {}),
     ...(req.resume ? { resumeOf: req.resume.runId } : {}),
     requestedAt: now.toISOString(),
@@ -293,5 +290,5 @@ export async function runCommand(
     now,
   );
   await enqueueRun(deps.queue, data, { deliveryId: t.deliveryId });
-  return accepted();
+  return { ...accepted(), statusComment };
 }

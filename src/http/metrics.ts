@@ -25,7 +25,7 @@ export interface Metrics extends HandlerMetrics {
   runFinished(durationSeconds: number, costUsd: number, status: string): void;
 }
 
-export function createMetrics(opts: { queue?: JobCountsSource } = {}): Metrics {
+export function createMetrics(opts: { queue?: JobCountsSource; feedback?: { size: number } } = {}): Metrics {
   const registry = new Registry();
   const webhooks = new Counter({
     name: "maestro_webhooks_received_total",
@@ -49,6 +49,15 @@ export function createMetrics(opts: { queue?: JobCountsSource } = {}): Metrics {
       if (!queue) return;
       const counts = await queue.getJobCounts(...QUEUE_STATES);
       for (const state of QUEUE_STATES) this.set({ state }, counts[state] ?? 0);
+    },
+  });
+  const feedback = opts.feedback;
+  new Gauge({
+    name: "maestro_feedback_pending",
+    help: "Answered deliveries whose feedback (reactions, status comments, replies) is still being posted.",
+    registers: [registry],
+    collect() {
+      this.set(feedback?.size ?? 0);
     },
   });
   const duration = new Histogram({

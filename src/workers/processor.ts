@@ -29,7 +29,6 @@ import {
   type SummaryTask,
   usd,
 } from "../github/run-summary.js";
-import { upsertStatusComment } from "../github/status-comment.js";
 import { PlaybookError } from "../playbooks/errors.js";
 import { parsePlaybook } from "../playbooks/parse.js";
 import {
@@ -54,6 +53,7 @@ import { preflight } from "./preflight.js";
 import { silentLog, type Installation, type WorkerDeps } from "./deps.js";
 import { readMirrorRepoConfig } from "./repo-config.js";
 import { branchFor, followUpBase, resumeChain, syncRunBranch } from "./run-branch.js";
+import { RunStatusComment } from "./run-status-comment.js";
 import { StatusUpdater } from "./status-updater.js";
 
 export interface RunJobResult {
@@ -176,15 +176,13 @@ async function processRun(
     ...(data.statusCommentId ? { commentId: data.statusCommentId } : {}),
   };
   const inst = await deps.installation(data.installationId);
+  const statusComment = new RunStatusComment(inst.octokit, store, target);
   let redact: Redactor = createRedactor(secretsFromEnv(deps.agentEnv));
 
   const finishWithout = async (state: RunStatus, message: string): Promise<RunJobResult> => {
     const title =
       state === "cancelled" ? "⏹️ cancelled" : state === "budget_exceeded" ? "💸 not started" : "❌ failed";
-    await upsertStatusComment(inst.octokit, {
-      ...target,
-      body: `### Maestro run \`${data.runId}\`: ${title}\n\n${message}\n`,
-    });
+    await statusComment.write(`### Maestro run \`${data.runId}\`: ${title}\n\n${message}\n`, true);
     await endRun(deps, inst.octokit, data, state);
     return { runId: data.runId, status: state, tasksDone: 0, tasksTotal: 0, costUsd: 0, error: message };
   };
@@ -239,15 +237,15 @@ async function processRun(
       maxAgeMs: slotMaxAgeMs(config.limits.runTimeoutMinutes),
     });
     if (!slot.taken) {
-      await upsertStatusComment(inst.octokit, {
-        ...target,
-        body: renderWaitingComment({
+      await statusComment.write(
+        renderWaitingComment({
           runId: data.runId,
           playbook: data.playbook.name,
           running: slot.running,
           maxConcurrentRuns: config.limits.maxConcurrentRuns,
         }),
-      });
+        false,
+      );
       await job.moveToDelayed(Date.now() + (deps.slotWaitMs ?? 15_000), jobToken);
       throw new DelayedError();
     }
@@ -285,7 +283,7 @@ async function processRun(
     const doneTokens = { input: 0, output: 0 };
     let current: number | undefined;
     const startedAt = Date.now();
-    const status = new StatusUpdater(inst.octokit, target, deps.statusEditIntervalMs ?? 2000, log, {
+    const status = new StatusUpdater(statusComment, data.runId, deps.statusEditIntervalMs ?? 2000, log, {
       wait: () => spacing.wait(String(data.installationId)),
     });
     const showProgress = () =>

@@ -1,16 +1,7 @@
 // Edits the run's one status comment as the run progresses. Edits are coalesced (the latest text
 // wins) and spaced out, and a failed progress edit never fails the run; only the final edit counts.
-import type { Octokit } from "../github/octokit.js";
-import { upsertStatusComment } from "../github/status-comment.js";
 import type { WorkerLog } from "./deps.js";
-
-export interface StatusTarget {
-  owner: string;
-  repo: string;
-  issueNumber: number;
-  runId: string;
-  commentId?: number;
-}
+import type { RunStatusComment } from "./run-status-comment.js";
 
 export class StatusUpdater {
   private pending: string | null = null;
@@ -19,8 +10,8 @@ export class StatusUpdater {
   private closed = false;
 
   constructor(
-    private readonly octokit: Octokit,
-    private readonly target: StatusTarget,
+    private readonly comment: Pick<RunStatusComment, "write">,
+    private readonly runId: string,
     private readonly minIntervalMs: number,
     private readonly log: WorkerLog,
     /** Shared across the runs of one installation (see EditSpacing). */
@@ -44,12 +35,13 @@ export class StatusUpdater {
         this.pending = null;
         if (body === null || this.closed) break;
         try {
-          await this.write(body);
+          if (!(await this.write(body, false))) {
+            // The handler is still posting the comment: keep the text (unless newer came) and try again.
+            this.pending ??= body;
+            await new Promise((r) => setTimeout(r, this.minIntervalMs));
+          }
         } catch (err) {
-          this.log.warn(
-            { err: String(err), runId: this.target.runId },
-            "status comment progress edit failed",
-          );
+          this.log.warn({ err: String(err), runId: this.runId }, "status comment progress edit failed");
         }
       }
     } finally {
@@ -57,10 +49,11 @@ export class StatusUpdater {
     }
   }
 
-  private async write(body: string): Promise<void> {
-    const r = await upsertStatusComment(this.octokit, { ...this.target, body });
-    this.target.commentId = r.id;
+  private async write(body: string, final: boolean): Promise<boolean> {
+    const id = await this.comment.write(body, final);
+    if (id === null) return false;
     this.lastEdit = Date.now();
+    return true;
   }
 
   /** Drop queued progress, wait for an edit in flight, then write the final text (errors propagate). */
@@ -68,7 +61,7 @@ export class StatusUpdater {
     this.closed = true;
     this.pending = null;
     await this.inFlight;
-    await this.write(body);
-    return this.target.commentId!;
+    // A final write never returns null: it waits for the comment.
+    return (await this.comment.write(body, true))!;
   }
 }

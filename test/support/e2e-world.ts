@@ -213,6 +213,21 @@ export async function startE2EWorld(opts: E2EWorldOptions = {}): Promise<E2EWorl
       extra,
     ].join("\n") + "\n";
 
+  // Serve answers a delivery before its reactions and comments are posted: wait for those, so a
+  // scenario reads GitHub as the user would see it a moment later.
+  const feedbackPosted = async (): Promise<void> => {
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      const text = await fetch(`${serve.url}/metrics`).then(
+        (r) => r.text(),
+        () => null,
+      );
+      if (text === null || /^maestro_feedback_pending 0$/m.test(text)) return;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    throw new Error("serve's feedback (reactions, comments) was still being posted after 30 s");
+  };
+
   const world: E2EWorld = {
     gh,
     get serve() {
@@ -244,11 +259,13 @@ export async function startE2EWorld(opts: E2EWorldOptions = {}): Promise<E2EWorl
         user: o.user ?? "alice",
         deliveryId,
       });
+      await feedbackPosted();
       return { commentId: comment.id, delivery: delivery!, runId: runIdForDelivery(deliveryId) };
     },
     async label(repo, number, label, o = {}) {
       const deliveryId = o.deliveryId ?? randomUUID();
       const { delivery } = await gh.addLabel(repo, number, label, { user: o.user ?? "alice", deliveryId });
+      await feedbackPosted();
       return { delivery: delivery!, runId: runIdForDelivery(deliveryId) };
     },
     async waitForJob(runId, timeoutMs = 90_000) {

@@ -5,7 +5,9 @@ import { randomUUID } from "node:crypto";
 import { Probot } from "probot";
 import { parseCommands } from "../../../src/commands/parse.js";
 import { parsePlaybook } from "../../../src/playbooks/parse.js";
+import { createBackground, type Background } from "../../../src/handlers/background.js";
 import { createApp } from "../../../src/index.js";
+import { readStatusComment, saveStatusCommentId } from "../../../src/queue/status-comment-ref.js";
 import { addCost } from "../../../src/queue/budget.js";
 import type { RunQueue } from "../../../src/queue/enqueue.js";
 import { runIdForDelivery, type RunJobData } from "../../../src/queue/job-schema.js";
@@ -24,6 +26,7 @@ const privateKey = generateAppPrivateKey();
 let queue: RunQueue;
 let gh: GitHubMock;
 let probot: Probot;
+let background: Background;
 
 function newProbot(): Probot {
   const p = new Probot({
@@ -47,7 +50,8 @@ beforeEach(async () => {
     state: { permissions: { Codertocat: "admin" }, files: { ".github/maestro.yml": ROOMY } },
   });
   probot = newProbot();
-  await probot.load(createApp({ store, queue }));
+  background = createBackground();
+  await probot.load(createApp({ store, queue, background }));
 });
 
 afterEach(() => {
@@ -67,8 +71,22 @@ async function jobs(): Promise<RunJobData[]> {
   return list.map((j) => j.data);
 }
 
-function send(name: string, payload: Record<string, unknown>, id: string = randomUUID()): Promise<void> {
-  return probot.receive({ id, name, payload } as Parameters<Probot["receive"]>[0]);
+/** Delivers the event, then waits for the feedback posted after the answer (reactions, comments). */
+async function send(
+  name: string,
+  payload: Record<string, unknown>,
+  id: string = randomUUID(),
+): Promise<void> {
+  try {
+    await probot.receive({ id, name, payload } as Parameters<Probot["receive"]>[0]);
+  } finally {
+    await background.idle();
+  }
+}
+
+async function statusCommentIdOf(runId: string): Promise<number | undefined> {
+  const ref = await readStatusComment(store, runId);
+  return ref.kind === "posted" ? ref.id : undefined;
 }
 
 function comment(
@@ -122,7 +140,6 @@ describe("GitHub's example payloads", () => {
         "GET /repos/{owner}/{repo}/contents/{path}",
         "GET /repos/{owner}/{repo}/collaborators/{username}/permission",
         "POST /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions",
-        "GET /repos/{owner}/{repo}/issues/{issue_number}/comments",
         "POST /repos/{owner}/{repo}/issues/{issue_number}/comments",
       ]),
     );
@@ -194,25 +211,66 @@ describe("failures and redelivery", () => {
     expect(statusComments()).toHaveLength(1);
     expect(replies()).toHaveLength(1);
     expect(replies()[0]).toContain("no-such-playbook");
-    expect((await jobs())[0]?.statusCommentId).toBe(
+    expect(await statusCommentIdOf((await jobs())[0]!.runId)).toBe(
       gh.commentsOn(1).find((c) => c.body.includes("maestro:run:"))?.id,
     );
   });
 
-  it("an existing status comment of the run is edited, not duplicated", async () => {
+  it("a status comment the worker already made is not posted again, and GitHub's answer waits for no write", async () => {
     const id = randomUUID();
     const runId = runIdForDelivery(id);
-    gh.state.comments.push({
-      id: 555,
-      issueNumber: 1,
-      body: `<!-- maestro:run:${runId} -->\nold`,
-      user: "maestro[bot]",
-    });
+    // The worker picked the run up first and made the comment (it claims it the same way).
+    await saveStatusCommentId(store, runId, 555);
     await send("issue_comment", issueCommentPayload({ body: "/maestro run fix-issue" }), id);
+    expect(await jobs()).toHaveLength(1);
+    expect(statusComments()).toEqual([]);
+    expect(gh.calls()).not.toContain("POST /repos/{owner}/{repo}/issues/{issue_number}/comments");
+    // Not even a search: the claim in Redis is the guard, whatever the number of comments.
+    expect(gh.calls()).not.toContain("GET /repos/{owner}/{repo}/issues/{issue_number}/comments");
+    expect(await statusCommentIdOf(runId)).toBe(555);
+  });
+
+  it("the run is queued before any write to GitHub: the answer does not wait for the reaction or the comment", async () => {
+    const held: Array<() => Promise<void>> = [];
+    const holding: Background = {
+      run: (_what, _log, task) => void held.push(task),
+      idle: async () => undefined,
+      size: 0,
+    };
+    const p = newProbot();
+    await p.load(createApp({ store, queue, background: holding }));
+    await p.receive({
+      id: randomUUID(),
+      name: "issue_comment",
+      payload: issueCommentPayload({ body: "/maestro run fix-issue\n/maestro run no-such-playbook" }),
+    } as Parameters<Probot["receive"]>[0]);
+    // Answered: the run is in the queue, and GitHub has seen only reads.
+    const [job] = await jobs();
+    expect(job).toBeDefined();
+    expect(gh.calls().filter((c) => !c.startsWith("GET "))).toEqual([]);
+    expect(held).toHaveLength(1);
+    await held[0]!();
+    expect(gh.state.reactions.map((r) => r.content)).toEqual(["eyes", "confused"]);
     expect(statusComments()).toHaveLength(1);
-    expect(statusComments()[0]).toContain("queued");
-    expect((await jobs())[0]?.statusCommentId).toBe(555);
-    expect(gh.calls()).toContain("PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}");
+    expect(statusComments()[0]).toContain(`/maestro cancel ${job!.runId}`);
+    expect(replies()).toHaveLength(1);
+    expect(replies()[0]).toContain("no-such-playbook");
+    expect(await statusCommentIdOf(job!.runId)).toBe(
+      gh.commentsOn(1).find((c) => c.body.includes("maestro:run:"))?.id,
+    );
+  });
+
+  it("a status comment GitHub keeps refusing gives its claim back, so the worker makes it at once", async () => {
+    gh.state.failures.push({
+      route: "POST /repos/{owner}/{repo}/issues/{issue_number}/comments",
+      status: 500,
+      times: 3,
+    });
+    await comment("/maestro run fix-issue");
+    const [job] = await jobs();
+    expect(job).toBeDefined();
+    expect(statusComments()).toEqual([]);
+    expect(await readStatusComment(store, job!.runId)).toEqual({ kind: "none" });
   });
 
   it("the installation token never reaches the job data", async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@jest/globals";
 import { register } from "prom-client";
 import { liveness, readiness } from "../../../src/http/health.js";
+import { createBackground } from "../../../src/handlers/background.js";
 import { createMetrics } from "../../../src/http/metrics.js";
 
 describe("metrics", () => {
@@ -32,6 +33,21 @@ describe("metrics", () => {
     // Not the global registry: two instances do not clash.
     expect(await register.metrics()).not.toContain("maestro_");
     expect(() => createMetrics()).not.toThrow();
+  });
+
+  it("shows the feedback still being posted after deliveries were answered", async () => {
+    const background = createBackground();
+    const m = createMetrics({ feedback: background });
+    let release!: () => void;
+    const log = { info() {}, warn() {}, error() {} };
+    background.run("a reply", log, () => new Promise<void>((r) => (release = r)));
+    background.run("a failing reply", log, () => Promise.reject(new Error("502")));
+    expect(await m.registry.metrics()).toMatch(/^maestro_feedback_pending 2$/m);
+    await new Promise((r) => setImmediate(r));
+    expect(await m.registry.metrics()).toMatch(/^maestro_feedback_pending 1$/m);
+    release();
+    await background.idle();
+    expect(await m.registry.metrics()).toMatch(/^maestro_feedback_pending 0$/m);
   });
 });
 

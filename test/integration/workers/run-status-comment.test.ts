@@ -1,0 +1,92 @@
+// The worker's side of the status comment: the handler posts it after answering GitHub, so a worker
+// may start first. Real Redis (unique prefix); GitHub's API checked against its OpenAPI description.
+import { afterAll, afterEach, beforeEach, describe, expect, it } from "@jest/globals";
+import {
+  claimStatusComment,
+  readStatusComment,
+  saveStatusCommentId,
+} from "../../../src/queue/status-comment-ref.js";
+import { statusMarker } from "../../../src/github/status-comment.js";
+import { RunStatusComment } from "../../../src/workers/run-status-comment.js";
+import {
+  generateAppPrivateKey,
+  installationOctokit,
+  mockGitHub,
+  type GitHubMock,
+} from "../../helpers/github-api.js";
+import { deleteKeys, testStore } from "../../helpers/redis.js";
+
+const store = testStore("status-ref");
+const privateKey = generateAppPrivateKey();
+let gh: GitHubMock;
+
+const target = (runId: string) => ({ owner: "Codertocat", repo: "Hello-World", issueNumber: 1, runId });
+const statusBodies = () =>
+  gh
+    .commentsOn(1)
+    .filter((c) => c.body.includes("<!-- maestro:run:"))
+    .map((c) => c.body);
+
+beforeEach(async () => {
+  await deleteKeys(store.redis, store.prefix);
+  gh = mockGitHub({ owner: "Codertocat", repo: "Hello-World" });
+});
+
+afterEach(() => {
+  const problems = gh.problems();
+  gh.done();
+  expect(problems).toEqual([]);
+});
+
+afterAll(() => store.close());
+
+describe("RunStatusComment", () => {
+  it("nobody claimed the comment: the worker makes it, once, and records its id for everyone", async () => {
+    const runId = "rstatusnone01";
+    const c = new RunStatusComment(await installationOctokit(privateKey), store, target(runId));
+    const id = await c.write("### running", false);
+    expect(id).toEqual(expect.any(Number));
+    expect(await readStatusComment(store, runId)).toEqual({ kind: "posted", id });
+    // The handler, late, finds the claim taken and posts nothing.
+    expect(await claimStatusComment(store, runId)).toBe(false);
+    await c.write("### done", true);
+    expect(statusBodies()).toEqual([`${statusMarker(runId)}\n### done`]);
+  });
+
+  it("while the handler is still posting: progress is skipped, the final text waits and edits its comment", async () => {
+    const runId = "rstatuspend01";
+    expect(await claimStatusComment(store, runId)).toBe(true);
+    const c = new RunStatusComment(await installationOctokit(privateKey), store, target(runId), 20);
+    expect(await c.write("### running", false)).toBeNull();
+    expect(gh.calls()).toEqual([]);
+
+    const final = c.write("### done", true);
+    await new Promise((r) => setTimeout(r, 100));
+    // The handler's POST lands now.
+    gh.state.comments.push({
+      id: 4242,
+      issueNumber: 1,
+      body: `${statusMarker(runId)}\n### queued`,
+      user: "maestro[bot]",
+    });
+    await saveStatusCommentId(store, runId, 4242);
+    expect(await final).toBe(4242);
+    expect(statusBodies()).toEqual([`${statusMarker(runId)}\n### done`]);
+  });
+
+  it("a claim whose poster died lapses: the worker takes over and edits the comment the poster left", async () => {
+    const runId = "rstatusdead01";
+    expect(await claimStatusComment(store, runId, 150)).toBe(true);
+    // The poster's POST went through before it died; its id never reached Redis.
+    gh.state.comments.push({
+      id: 777,
+      issueNumber: 1,
+      body: `${statusMarker(runId)}\n### queued`,
+      user: "maestro[bot]",
+    });
+    const c = new RunStatusComment(await installationOctokit(privateKey), store, target(runId), 20);
+    expect(await c.write("### failed", true)).toBe(777);
+    expect(statusBodies()).toEqual([`${statusMarker(runId)}\n### failed`]);
+    expect(await readStatusComment(store, runId)).toEqual({ kind: "posted", id: 777 });
+  });
+});
