@@ -17,6 +17,8 @@ export interface ChildTiming {
 const GIT_VALUE_OPTS = new Set(["-c", "-C", "--git-dir", "--work-tree"]);
 
 function labelOf(file: string, args: readonly string[]): string {
+  // `sh -c SCRIPT NAME`: a fixed script that names itself (src/git/commit.ts), told apart from an agent's `sh -c`.
+  if (file === "sh" && args[0] === "-c" && args[2]) return `sh ${args[2]}`;
   if (file !== "git") return file;
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;

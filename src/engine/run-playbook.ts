@@ -3,7 +3,7 @@
 import { getAgentAdapter } from "../agents/registry.js";
 import type { AgentResult } from "../agents/types.js";
 import { committedTasks } from "../git/checkpoints.js";
-import { commitStaged, stageAll } from "../git/commit.js";
+import { stageForCommit, type CommitResult } from "../git/commit.js";
 import { findProtectedChanges } from "../git/protected-paths.js";
 import { runGit } from "../git/run-git.js";
 import { createWorktree, removeWorktree } from "../git/worktree.js";
@@ -229,24 +229,25 @@ async function runTask(ctx: TaskContext): Promise<TaskOutcome> {
   }
 
   // Protected paths are checked on what would be committed: the agent's changes and anything verify wrote.
-  const staged = await stageAll(ctx.cwd);
-  const forbidden = findProtectedChanges(staged.files, opts.protectedPaths);
-  if (forbidden.length > 0) {
-    return finish("failed", {
-      error: `The task changed protected paths: ${forbidden.join(", ")}. Protected paths (protectedPaths in .github/maestro.yml) may not be changed by Maestro; the change was not committed.`,
-    });
-  }
-  const committed = await commitStaged(
-    {
-      cwd: ctx.cwd,
+  // One child process stages, lists and (when the check passes) commits.
+  const pending = await stageForCommit({ cwd: ctx.cwd, author: opts.author });
+  let committed: CommitResult | null;
+  try {
+    const forbidden = findProtectedChanges(pending.staged.files, opts.protectedPaths);
+    if (forbidden.length > 0) {
+      return finish("failed", {
+        error: `The task changed protected paths: ${forbidden.join(", ")}. Protected paths (protectedPaths in .github/maestro.yml) may not be changed by Maestro; the change was not committed.`,
+      });
+    }
+    committed = await pending.commit({
       message: commitMessage(task.text, ctx.opts.playbook.name),
       trailers: { "Maestro-Run": opts.runId, "Maestro-Task": String(task.index) },
-      author: opts.author,
       ...(opts.coAuthors ? { coAuthors: opts.coAuthors } : {}),
       allowEmpty: true,
-    },
-    staged,
-  );
+    });
+  } finally {
+    await pending.abandon();
+  }
   if (!committed) return finish("failed", { error: "Nothing was committed for this task." });
   log.write({
     type: "task.committed",

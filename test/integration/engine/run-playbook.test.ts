@@ -238,6 +238,32 @@ describe("runPlaybook", () => {
     expect(await branchCommits(fx.repo, result.branch)).toEqual([]);
   });
 
+  it("a protected path the agent staged itself also fails the task, and no commit process is left waiting", async () => {
+    const agent =
+      `mkdir -p .github/workflows && echo 'on: push' > .github/workflows/ci.yml && ` +
+      `git add .github/workflows/ci.yml && echo ok > ok.txt`;
+    const { result, events } = await runEngine(fx, "- [ ] Sneaky\n", { agentCommand: agent });
+    expect(ofType(events, "task.finished")[0]!.error).toMatch(
+      /protected paths: \.github\/workflows\/ci\.yml\./,
+    );
+    expect(await branchCommits(fx.repo, result.branch)).toEqual([]);
+    const ours = fs
+      .readdirSync("/proc")
+      .filter((p) => /^\d+$/.test(p))
+      .filter((p) => {
+        try {
+          const stat = fs.readFileSync(`/proc/${p}/stat`, "utf8");
+          const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+          return (
+            ppid === process.pid && fs.readFileSync(`/proc/${p}/cmdline`, "utf8").includes("maestro-commit")
+          );
+        } catch {
+          return false;
+        }
+      });
+    expect(ours.filter((p) => pidAlive(Number(p)))).toEqual([]);
+  });
+
   it("never writes a secret from the agent's output into the run log", async () => {
     const secret = "s3cr3t-value-planted-by-test";
     const ghToken = "ghs_" + "A".repeat(36);

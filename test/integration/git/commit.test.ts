@@ -2,9 +2,10 @@ import { afterEach, describe, expect, it } from "@jest/globals";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { committedTasks } from "../../../src/git/checkpoints.js";
-import { buildCommitMessage, commitAll, stageAll } from "../../../src/git/commit.js";
+import { buildCommitMessage, commitAll, stageAll, stageForCommit } from "../../../src/git/commit.js";
+import { GitError } from "../../../src/git/errors.js";
 import { findProtectedChanges } from "../../../src/git/protected-paths.js";
-import { makeTempRepo, type TempRepo } from "../../helpers/git-repo.js";
+import { makeTempDir, makeTempRepo, type TempRepo } from "../../helpers/git-repo.js";
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -39,6 +40,112 @@ describe("stageAll", () => {
     expect((await stageAll(r.dir)).files.sort()).toEqual(
       ["a.txt", "b.txt", "dir/with space/new file.txt", "gone.txt", "old.txt", "renamed.txt"].sort(),
     );
+  });
+});
+
+// One child process stages, lists, waits for the caller's verdict and commits (src/git/commit.ts).
+describe("stageForCommit", () => {
+  it("lists a path the agent staged itself, even one `git add -A` leaves as it is", async () => {
+    const r = await repo({ ".github/workflows/ci.yml": "on: push\n", "a.txt": "a\n" });
+    // Staged by the agent and not touched since: `git add -A` changes nothing for it (so `add -v` would not name it).
+    await write(r, ".github/workflows/ci.yml", "on: [push]\n");
+    await r.git("add", ".github/workflows/ci.yml");
+    await write(r, "a.txt", "changed\n");
+    const s = await stageForCommit({ cwd: r.dir, author: bot });
+    await s.abandon();
+    expect(s.staged.files.sort()).toEqual([".github/workflows/ci.yml", "a.txt"]);
+    expect(findProtectedChanges(s.staged.files, [".github/workflows/**"])).toEqual([
+      ".github/workflows/ci.yml",
+    ]);
+  });
+
+  it("abandon leaves everything staged and nothing committed", async () => {
+    const r = await repo({ "a.txt": "a\n" });
+    const before = await r.git("rev-parse", "HEAD");
+    await write(r, "new.txt", "n\n");
+    const s = await stageForCommit({ cwd: r.dir, author: bot });
+    await s.abandon();
+    await s.abandon();
+    expect(await r.git("rev-parse", "HEAD")).toBe(before);
+    expect(await r.git("diff", "--cached", "--name-only")).toBe("new.txt");
+    await expect(s.commit({ message: "late", trailers: {} })).rejects.toThrow(
+      /after commit\(\) or abandon\(\)/,
+    );
+    expect(await r.git("rev-parse", "HEAD")).toBe(before);
+  });
+
+  it("counts a rename once and names both paths, then commits exactly what it listed", async () => {
+    const r = await repo({ "old name.txt": "the same content, long enough to be a rename\n" });
+    await fs.rename(path.join(r.dir, "old name.txt"), path.join(r.dir, "new\nname.txt"));
+    const s = await stageForCommit({ cwd: r.dir, author: bot });
+    expect(s.staged).toEqual({ entries: 1, files: ["old name.txt", "new\nname.txt"] });
+    const c = await s.commit({ message: "Rename", trailers: { "Maestro-Task": "4" } });
+    await s.abandon();
+    expect(c).toEqual({ sha: await r.git("rev-parse", "HEAD"), filesChanged: 1, files: s.staged.files });
+    expect(await r.git("diff-tree", "-r", "-M", "--name-status", "HEAD")).toMatch(
+      /^R100\told name.txt\t"new\\nname.txt"$/m,
+    );
+  });
+
+  it("an empty task commits its trailer with allowEmpty, and nothing without it", async () => {
+    const r = await repo();
+    const before = await r.git("rev-parse", "HEAD");
+    const none = await stageForCommit({ cwd: r.dir, author: bot });
+    expect(none.staged).toEqual({ entries: 0, files: [] });
+    expect(await none.commit({ message: "nothing", trailers: {} })).toBeNull();
+    expect(await r.git("rev-parse", "HEAD")).toBe(before);
+
+    const empty = await stageForCommit({ cwd: r.dir, author: bot });
+    const c = await empty.commit({ message: "Task 3", trailers: { "Maestro-Task": "3" }, allowEmpty: true });
+    expect(c).toEqual({ sha: await r.git("rev-parse", "HEAD"), filesChanged: 0, files: [] });
+    expect(await r.git("rev-parse", "HEAD^")).toBe(before);
+    expect(await r.git("log", "-1", "--format=%(trailers:only)")).toBe("Maestro-Task: 3\n");
+  });
+
+  it("hands the message and the author to git, never to the shell", async () => {
+    const r = await repo();
+    const marker = path.join(r.dir, "..", `shell-ran-${path.basename(r.dir)}`);
+    cleanups.push(() => fs.rm(marker, { force: true }));
+    const evil = `$(touch ${marker}) \`touch ${marker}\``;
+    await write(r, "x.txt", "x\n");
+    const s = await stageForCommit({ cwd: r.dir, author: { name: evil, email: "e@example.com" } });
+    // A first line like the verdict the script reads is only message text.
+    await s.commit({ message: `commit-empty\n\n${evil}\nexit 1`, trailers: { "Maestro-Task": evil } });
+    await expect(fs.access(marker)).rejects.toThrow();
+    expect(await r.git("log", "-1", "--format=%an%n%B")).toBe(
+      `${evil}\ncommit-empty\n\n${evil}\nexit 1\n\nMaestro-Task: ${evil}\n`,
+    );
+  });
+
+  it("reports which git step failed, with git's reason and kind", async () => {
+    const r = await repo({ "a.txt": "a\n" });
+    await write(r, "a.txt", "b\n");
+    await fs.writeFile(path.join(r.dir, ".git/index.lock"), "");
+    const add = await stageForCommit({ cwd: r.dir, author: bot }).catch((e: unknown) => e);
+    expect(add).toBeInstanceOf(GitError);
+    expect(add).toMatchObject({
+      kind: "lock",
+      args: ["add", "-A"],
+      message: expect.stringMatching(/^git add -A \(in .*index\.lock/),
+    });
+    await fs.rm(path.join(r.dir, ".git/index.lock"));
+
+    const s = await stageForCommit({ cwd: r.dir, author: bot });
+    await fs.writeFile(path.join(r.dir, ".git/refs/heads/main.lock"), "");
+    await expect(s.commit({ message: "x", trailers: {} })).rejects.toMatchObject({
+      kind: "lock",
+      message: expect.stringMatching(/^git commit .*cannot lock ref/),
+    });
+
+    const notRepo = await makeTempDir();
+    cleanups.push(() => fs.rm(notRepo, { recursive: true, force: true }));
+    await expect(stageForCommit({ cwd: notRepo, author: bot })).rejects.toMatchObject({
+      kind: "not_a_repository",
+    });
+    await expect(stageForCommit({ cwd: path.join(notRepo, "missing"), author: bot })).rejects.toMatchObject({
+      kind: "not_a_repository",
+      message: expect.stringMatching(/does not exist/),
+    });
   });
 });
 
