@@ -50,7 +50,11 @@ const benches: Record<string, { title: string; run: () => Promise<string> }> = {
         runs: Number(process.env.BENCH_SCALE_RUNS ?? 200),
         workerCounts: (process.env.BENCH_SCALE_WORKERS ?? "1,2,4").split(",").map(Number),
         concurrency: 4,
-        agentMs: Number(process.env.BENCH_SCALE_AGENT_MS ?? 500),
+        // 2 s per task: a run's agent time (6 s) is several times its CPU in Maestro and git, and 200 runs
+        // on 1, 2 and 4 workers take ≈ 35 min (each run also waits ≈ 13 s for its installation's write spacing).
+        agentMs: Number(process.env.BENCH_SCALE_AGENT_MS ?? 2000),
+        installations: Number(process.env.BENCH_SCALE_INSTALLATIONS ?? 16),
+        boundRuns: Number(process.env.BENCH_SCALE_BOUND_RUNS ?? 20),
         noWriteSpacing: process.env.BENCH_SCALE_NO_WRITE_SPACING === "1",
       }),
   },

@@ -1,8 +1,11 @@
-// Scale-out: N queued runs of a 3-task playbook with a short `command` agent, processed by 1, 2 and 4
+// Scale-out: N queued runs of a 3-task playbook with a `command` agent, processed by 1, 2 and 4
 // `maestro worker` processes (built dist/, MAESTRO_CONCURRENCY=4 each) against one Redis and the local
 // GitHub (test/support/local-github: REST, app auth, git smart HTTP). The runs are queued the real way:
 // `/maestro run` comments delivered as signed webhooks to `maestro serve`, while the queue is paused;
 // serve then stops, the workers start, and the queue is resumed: time zero.
+// GitHub's write spacing is shared by all processes (src/github/write-limiter.ts), so one installation
+// is bounded by it whatever the worker count: the runs are spread over several installations (one repo
+// each), and a second, smaller measurement shows that bound on one installation with 1 and 4 workers.
 // Targets (TARGETS.md): 4 workers ≥ 3.5× one; 0 stalled jobs; RSS ≤ 150 MB per worker at concurrency 4.
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
@@ -24,13 +27,21 @@ export interface ScaleOptions {
   concurrency: number;
   /** How long the fake agent works per task. */
   agentMs: number;
+  /** Installations (one repo each) the runs are spread over, round-robin. */
+  installations: number;
+  /** Runs on one installation, with 1 and 4 workers: the shared spacing's bound (0 skips it). */
+  boundRuns: number;
   /** Prototype: workers without Octokit's write spacing (bench/lib/no-write-spacing.ts). */
   noWriteSpacing?: boolean;
+  /** Workers with MAESTRO_SHARED_WRITE_LIMIT=0: each spaces its own writes (as before the shared limiter). */
+  perProcessSpacing?: boolean;
 }
 
 interface RoundResult {
   workers: number;
+  perProcessSpacing: boolean;
   runs: number;
+  installations: number;
   wallMs: number;
   runsPerMinute: number;
   waitP50: number;
@@ -41,6 +52,11 @@ interface RoundResult {
   maxRssMb: number[];
   /** CPU seconds of the worker processes and their children (git, agents), from /proc. */
   cpuS: number;
+  /** Most REST writes (POST/PATCH/PUT/DELETE) one installation got within any 60 s (GitHub: at most 80). */
+  peakWritesPerMin: number;
+  writesPerRun: number;
+  /** 1-minute load average at the start and at the end of the round. */
+  load: [number, number];
 }
 
 const OWNER = "octo-org";
@@ -61,7 +77,10 @@ function cpuSecondsOfTree(pids: number[]): number {
   return ticks / 100;
 }
 
+let nextInstallation = 100;
+
 async function round(gh: LocalGitHub, cli: string, workers: number, o: ScaleOptions): Promise<RoundResult> {
+  const load0 = os.loadavg()[0]!;
   const prefix = `{bench-scale-${process.pid}-${randomBytes(3).toString("hex")}}`;
   const tmp = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "maestro-bench-scale-")));
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
@@ -71,26 +90,33 @@ async function round(gh: LocalGitHub, cli: string, workers: number, o: ScaleOpti
   let stalled = 0;
   events.on("stalled", () => (stalled += 1));
   const procs: ServerProcess[] = [];
-  const name = `scale-${workers}w-${randomBytes(2).toString("hex")}`;
-  const repo = `${OWNER}/${name}`;
   const secs = (o.agentMs / 1000).toFixed(3);
-  await gh.createRepo({
-    owner: OWNER,
-    name,
-    files: {
-      "README.md": `# ${name}\n`,
-      ".github/maestro.yml":
-        [
-          "agent: command",
-          // A short fake agent: works agentMs, then writes one file.
-          `agentCommand: ${JSON.stringify(`sleep ${secs}; echo "$MAESTRO_TASK_INDEX" > "task-$MAESTRO_TASK_INDEX.txt"`)}`,
-          "limits:",
-          "  maxConcurrentRuns: 1000",
-          "  dailyBudgetUsd: 1000",
-        ].join("\n") + "\n",
-    },
-  });
-  gh.addCollaborator(repo, "alice", "write");
+  // One repo per installation, each installation new (its write spacing starts empty).
+  const repos: { repo: string; installation: number }[] = [];
+  const tag = `${workers}w${o.installations}i-${randomBytes(2).toString("hex")}`;
+  for (let k = 0; k < o.installations; k++) {
+    const name = `scale-${tag}-${k}`;
+    const installation = nextInstallation++;
+    await gh.createRepo({
+      owner: OWNER,
+      name,
+      installationId: installation,
+      files: {
+        "README.md": `# ${name}\n`,
+        ".github/maestro.yml":
+          [
+            "agent: command",
+            // A fake agent: works agentMs, then writes one file.
+            `agentCommand: ${JSON.stringify(`sleep ${secs}; echo "$MAESTRO_TASK_INDEX" > "task-$MAESTRO_TASK_INDEX.txt"`)}`,
+            "limits:",
+            "  maxConcurrentRuns: 1000",
+            "  dailyBudgetUsd: 1000",
+          ].join("\n") + "\n",
+      },
+    });
+    gh.addCollaborator(`${OWNER}/${name}`, "alice", "write");
+    repos.push({ repo: `${OWNER}/${name}`, installation });
+  }
   const baseEnv = (dataDir: string): NodeJS.ProcessEnv => ({
     PATH: process.env.PATH,
     HOME: tmp,
@@ -108,8 +134,8 @@ async function round(gh: LocalGitHub, cli: string, workers: number, o: ScaleOpti
     await events.waitUntilReady();
     // 1. Queue the runs through serve, with the queue paused so nothing starts yet.
     await queue.pause();
-    // Queuing is not what is measured here: serve runs without Octokit's write spacing
-    // (bench/lib/no-write-spacing.ts), or queuing 200 runs would take 200 × 3 s.
+    // Queuing is not what is measured here: serve runs without write spacing (bench/lib/no-write-spacing.ts,
+    // which also turns the shared spacing off), or queuing 200 runs would take minutes per installation.
     const serve = await startNodeProcess(
       [...NO_SPACING, cli, "serve", "--port", "0"],
       baseEnv(path.join(tmp, "serve")),
@@ -118,6 +144,7 @@ async function round(gh: LocalGitHub, cli: string, workers: number, o: ScaleOpti
     procs.push(serve);
     gh.setWebhookUrl(`${serve.url}/api/github/webhooks`);
     for (let i = 0; i < o.runs; i++) {
+      const { repo } = repos[i % repos.length]!;
       const issue = gh.createIssue(repo, {
         title: `Scale ${i}`,
         body: "Three files.\n\n- [ ] Write the first file\n- [ ] Write the second file\n- [ ] Write the third file\n",
@@ -140,7 +167,10 @@ async function round(gh: LocalGitHub, cli: string, workers: number, o: ScaleOpti
       procs.push(
         await startNodeProcess(
           [...(o.noWriteSpacing ? NO_SPACING : []), cli, "worker"],
-          baseEnv(path.join(tmp, `worker-${w}`)),
+          {
+            ...baseEnv(path.join(tmp, `worker-${w}`)),
+            ...(o.perProcessSpacing ? { MAESTRO_SHARED_WRITE_LIMIT: "0" } : {}),
+          },
           /maestro worker: processing runs()/,
         ),
       );
@@ -162,6 +192,29 @@ async function round(gh: LocalGitHub, cli: string, workers: number, o: ScaleOpti
       await new Promise((r) => setTimeout(r, 100));
     }
     const wallMs = Date.now() - t0;
+    const load1 = os.loadavg()[0]!;
+    // Writes as they reached GitHub, per installation (token requests are not writes).
+    const byInstallation = new Map<string, number[]>();
+    let writes = 0;
+    for (const r of gh.requests()) {
+      if (
+        r.at < t0 ||
+        r.method === "GET" ||
+        r.route === "POST /app/installations/{installation_id}/access_tokens"
+      )
+        continue;
+      if (!repos.some((x) => r.auth === `installation:${x.installation}`)) continue;
+      writes += 1;
+      byInstallation.set(r.auth, [...(byInstallation.get(r.auth) ?? []), r.at]);
+    }
+    let peakWritesPerMin = 0;
+    for (const ts of byInstallation.values()) {
+      ts.sort((a, b) => a - b);
+      for (let i = 0, j = 0; i < ts.length; i++) {
+        while (ts[i]! - ts[j]! >= 60_000) j++;
+        peakWritesPerMin = Math.max(peakWritesPerMin, i - j + 1);
+      }
+    }
     if (process.env.BENCH_SCALE_TRACE === "1") {
       for (const r of gh.requests().filter((x) => x.at >= t0))
         process.stderr.write(`  +${r.at - t0} ms ${r.method} ${r.route ?? r.path} ${r.status}\n`);
@@ -176,16 +229,21 @@ async function round(gh: LocalGitHub, cli: string, workers: number, o: ScaleOpti
     }
     return {
       workers,
+      perProcessSpacing: !!o.perProcessSpacing,
       runs: o.runs,
+      installations: o.installations,
       wallMs,
       runsPerMinute: (o.runs / wallMs) * 60_000,
       waitP50: median(waits),
       waitP99: percentile(waits, 99),
       stalled,
       failed,
-      prs: gh.pulls(repo).length,
+      prs: repos.reduce((n, x) => n + gh.pulls(x.repo).length, 0),
       maxRssMb: maxRss.map((b) => b / 2 ** 20),
       cpuS,
+      peakWritesPerMin,
+      writesPerRun: writes / o.runs,
+      load: [load0, load1],
     };
   } finally {
     // CPU is read before this: a stopped worker's /proc entry is gone.
@@ -200,49 +258,88 @@ async function round(gh: LocalGitHub, cli: string, workers: number, o: ScaleOpti
   }
 }
 
+function logRound(r: RoundResult): void {
+  process.stderr.write(
+    `scale: ${r.workers} worker(s)${r.perProcessSpacing ? " with per-process spacing" : ""}, ${r.runs} runs on ${r.installations} installation(s): ${fmt(r.wallMs)} ms, ` +
+      `${fmt(r.runsPerMinute, 1)} runs/min, wait p99 ${fmt(r.waitP99)} ms, stalled ${r.stalled}, failed ${r.failed}, ` +
+      `PRs ${r.prs}, RSS ${r.maxRssMb.map((m) => fmt(m)).join("/")} MB, peak ${r.peakWritesPerMin} writes/min to one installation, ` +
+      `load ${fmt(r.load[0], 1)}→${fmt(r.load[1], 1)}\n`,
+  );
+}
+
+function table(results: RoundResult[]): string[] {
+  const one = results.find((r) => r.workers === 1 && !r.perProcessSpacing);
+  return [
+    "| workers | wall (s) | runs/min | × one worker | queue wait p50 (s) | p99 (s) | stalled | failed | draft PRs | max RSS per worker (MB) | CPU s per run (workers + git + agents) | writes per run | peak writes to one installation in 60 s | load avg (start → end) |",
+    "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | --- |",
+    ...results.map(
+      (r) =>
+        `| ${r.workers}${r.perProcessSpacing ? " (per-process spacing)" : ""} | ${fmt(r.wallMs / 1000, 1)} | ${fmt(r.runsPerMinute, 1)} | ${one ? fmt(r.runsPerMinute / one.runsPerMinute, 2) : "n/a"} | ` +
+        `${fmt(r.waitP50 / 1000, 1)} | ${fmt(r.waitP99 / 1000, 1)} | ${r.stalled} | ${r.failed} | ${r.prs} | ${r.maxRssMb.map((m) => fmt(m)).join(", ")} | ` +
+        `${fmt(r.cpuS / r.runs, 2)} | ${fmt(r.writesPerRun, 1)} | ${r.peakWritesPerMin} | ${fmt(r.load[0], 1)} → ${fmt(r.load[1], 1)} |`,
+    ),
+  ];
+}
+
 export async function benchScale(o: ScaleOptions): Promise<string> {
   const cli = builtCli();
   const gh = await startLocalGitHub({ appId: 4242, privateKey: "generate" });
   const results: RoundResult[] = [];
+  const bound: RoundResult[] = [];
   try {
     for (const w of o.workerCounts) {
       const r = await round(gh, cli, w, o);
       results.push(r);
-      process.stderr.write(
-        `scale: ${w} worker(s): ${fmt(r.wallMs)} ms, ${fmt(r.runsPerMinute, 1)} runs/min, wait p99 ${fmt(r.waitP99)} ms, stalled ${r.stalled}, failed ${r.failed}, PRs ${r.prs}, RSS ${r.maxRssMb.map((m) => fmt(m)).join("/")} MB\n`,
-      );
+      logRound(r);
+    }
+    if (o.boundRuns > 0 && !o.noWriteSpacing) {
+      // The last: what 4 workers did to one installation before the limiter was shared.
+      for (const [w, perProcessSpacing] of [
+        [1, false],
+        [4, false],
+        [4, true],
+      ] as const) {
+        const r = await round(gh, cli, w, { ...o, runs: o.boundRuns, installations: 1, perProcessSpacing });
+        bound.push(r);
+        logRound(r);
+      }
     }
     const problems = gh.problems();
     if (problems.length > 0) process.stderr.write(`scale: local GitHub problems: ${problems.join("; ")}\n`);
   } finally {
     await gh.close();
   }
-  const one = results.find((r) => r.workers === 1);
   const plot = writePlot(
     o.noWriteSpacing ? "scale-out-no-write-spacing" : "scale-out",
     barChartSvg({
-      title: `${o.runs} runs × 3 tasks, MAESTRO_CONCURRENCY=${o.concurrency} per worker`,
+      title: `${o.runs} runs × 3 tasks on ${o.installations} installations, MAESTRO_CONCURRENCY=${o.concurrency} per worker`,
       yLabel: "runs per minute",
       categories: results.map((r) => `${r.workers} worker${r.workers > 1 ? "s" : ""}`),
       groups: [{ name: "runs/minute", values: results.map((r) => r.runsPerMinute) }],
     }),
   );
-  return [
-    `${o.runs} runs of a 3-task playbook (the issue's own checklist), a \`command\` agent that sleeps ${o.agentMs} ms then writes a file, ` +
+  const out = [
+    `${o.runs} runs of a 3-task playbook (the issue's own checklist) spread round-robin over ${o.installations} installations ` +
+      `(one repo each), a \`command\` agent that sleeps ${o.agentMs} ms per task then writes a file, ` +
       `MAESTRO_CONCURRENCY=${o.concurrency} per worker, each worker with its own data dir (mirror cache), one Redis, the local GitHub ` +
-      "in the benchmark's process. Queue wait: from the queue's resume (all runs queued before) to the job's start." +
+      "in the benchmark's process. Queue wait: from the queue's resume (all runs queued before) to the job's start. " +
+      "Writes: REST POST/PATCH/PUT/DELETE as they reached the local GitHub." +
       (o.noWriteSpacing
-        ? " **Prototype: the workers run without Octokit's write spacing** (bench/lib/no-write-spacing.ts)."
-        : ""),
+        ? " **Prototype: the workers run without write spacing** (bench/lib/no-write-spacing.ts, shared spacing off too)."
+        : " Write spacing shared by all workers through Redis (the default, `MAESTRO_SHARED_WRITE_LIMIT=1`)."),
     "",
-    "| workers | wall (s) | runs/min | × one worker | queue wait p50 (s) | p99 (s) | stalled | failed | draft PRs | max RSS per worker (MB) | CPU s per run (workers + git + agents) |",
-    "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |",
-    ...results.map(
-      (r) =>
-        `| ${r.workers} | ${fmt(r.wallMs / 1000, 1)} | ${fmt(r.runsPerMinute, 1)} | ${one ? fmt(r.runsPerMinute / one.runsPerMinute, 2) : "n/a"} | ` +
-        `${fmt(r.waitP50 / 1000, 1)} | ${fmt(r.waitP99 / 1000, 1)} | ${r.stalled} | ${r.failed} | ${r.prs} | ${r.maxRssMb.map((m) => fmt(m)).join(", ")} | ${fmt(r.cpuS / r.runs, 2)} |`,
-    ),
+    ...table(results),
     "",
     `![scale-out](${plot})`,
-  ].join("\n");
+  ];
+  if (bound.length > 0) {
+    out.push(
+      "",
+      `One installation's bound: ${o.boundRuns} runs on a single installation (same playbook and agent), 1 and 4 workers with the ` +
+        "shared write spacing, and 4 workers each spacing its own writes (`MAESTRO_SHARED_WRITE_LIMIT=0`, as before).",
+      "",
+      ...table(bound),
+    );
+  }
+  return out.join("\n");
 }

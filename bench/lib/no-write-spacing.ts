@@ -8,6 +8,10 @@ import { createRequire } from "node:module";
 type GroupOptions = Record<string, unknown> & { id?: string };
 type GroupClass = new (opts?: GroupOptions) => object;
 
+// Maestro's own write spacing, shared through Redis (src/github/write-limiter.ts), replaces those two
+// groups unless it is off: turn it off, or this preload would remove nothing.
+process.env.MAESTRO_SHARED_WRITE_LIMIT = "0";
+
 const require = createRequire(import.meta.url);
 const bottleneck = require("bottleneck/light.js") as { Group: GroupClass };
 const Original = bottleneck.Group;
