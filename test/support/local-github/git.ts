@@ -113,12 +113,29 @@ export async function revParse(bareDir: string, ref: string): Promise<string | n
 
 export type TreeEntry = { type: "blob" | "tree"; path: string; name: string; sha: string; size: number };
 
+type PathContent =
+  { kind: "file"; sha: string; content: Buffer } | { kind: "dir"; entries: TreeEntry[] } | null;
+
+// What a commit holds never changes: keyed by commit sha, the answer is read once. Serving the contents
+// API from git with two or three child processes per request made the stand-in, not the server under
+// test, the bound of the intake benchmark.
+const pathCache = new Map<string, Promise<PathContent>>();
+const PATH_CACHE_MAX = 5000;
+
 /** What is at `rel` in `rev`: a file's bytes, a directory's entries, or null. */
-export async function readPath(
-  bareDir: string,
-  rev: string,
-  rel: string,
-): Promise<{ kind: "file"; sha: string; content: Buffer } | { kind: "dir"; entries: TreeEntry[] } | null> {
+export function readPath(bareDir: string, rev: string, rel: string): Promise<PathContent> {
+  if (!/^[0-9a-f]{40}$/.test(rev)) return readPathUncached(bareDir, rev, rel);
+  const key = `${bareDir}\0${rev}\0${rel}`;
+  let hit = pathCache.get(key);
+  if (!hit) {
+    if (pathCache.size >= PATH_CACHE_MAX) pathCache.delete(pathCache.keys().next().value!);
+    hit = readPathUncached(bareDir, rev, rel);
+    pathCache.set(key, hit);
+  }
+  return hit;
+}
+
+async function readPathUncached(bareDir: string, rev: string, rel: string): Promise<PathContent> {
   const clean = rel.replace(/^\/+|\/+$/g, "");
   if (clean === "" || clean.split("/").some((s) => s === ".." || s === ".")) return null;
   const ls = await gitRaw(bareDir, ["ls-tree", "--long", "-z", rev, "--", clean]);
