@@ -3,7 +3,7 @@
 import { getAgentAdapter } from "../agents/registry.js";
 import type { AgentResult } from "../agents/types.js";
 import { committedTasks } from "../git/checkpoints.js";
-import { stageForCommit, type CommitResult } from "../git/commit.js";
+import { openCommitSession, type CommitSession } from "../git/commit.js";
 import { findProtectedChanges } from "../git/protected-paths.js";
 import { runGit } from "../git/run-git.js";
 import { createWorktree, removeWorktree } from "../git/worktree.js";
@@ -31,6 +31,7 @@ export async function runPlaybook(opts: RunPlaybookOptions): Promise<RunResult> 
   let status: RunStatus = "succeeded";
   let runError: string | undefined;
   let worktreeReady = false;
+  let commits: CommitSession | undefined;
 
   try {
     const wantBranch = { branch: opts.branch, baseRef: opts.baseRef, reuseBranch: true };
@@ -40,6 +41,8 @@ export async function runPlaybook(opts: RunPlaybookOptions): Promise<RunResult> 
     worktreePath = wt.path;
     worktreeReady = true;
     baseSha = wt.baseSha;
+    // One helper process stages and commits every task of the run (src/git/commit.ts).
+    commits = openCommitSession({ cwd: wt.path, author: opts.author });
     const done = await committedTasks({ cwd: wt.path, baseRef: baseSha });
 
     log.write({
@@ -79,6 +82,7 @@ export async function runPlaybook(opts: RunPlaybookOptions): Promise<RunResult> 
         taskNumber: n + 1,
         tasksTotal: pending.length,
         cwd: wt.path,
+        commits,
         cost,
         stop,
       });
@@ -106,6 +110,7 @@ export async function runPlaybook(opts: RunPlaybookOptions): Promise<RunResult> 
     runError = err instanceof Error ? err.message : String(err);
   } finally {
     stop.dispose();
+    await commits?.close().catch(() => undefined);
   }
 
   const tasksDone = outcomes.filter((o) => o.status === "done" || o.status === "skipped").length;
@@ -150,6 +155,7 @@ interface TaskContext {
   taskNumber: number;
   tasksTotal: number;
   cwd: string;
+  commits: CommitSession;
   cost: CostTracker;
   stop: StopController;
 }
@@ -229,25 +235,19 @@ async function runTask(ctx: TaskContext): Promise<TaskOutcome> {
   }
 
   // Protected paths are checked on what would be committed: the agent's changes and anything verify wrote.
-  // One child process stages, lists and (when the check passes) commits.
-  const pending = await stageForCommit({ cwd: ctx.cwd, author: opts.author });
-  let committed: CommitResult | null;
-  try {
-    const forbidden = findProtectedChanges(pending.staged.files, opts.protectedPaths);
-    if (forbidden.length > 0) {
-      return finish("failed", {
-        error: `The task changed protected paths: ${forbidden.join(", ")}. Protected paths (protectedPaths in .github/maestro.yml) may not be changed by Maestro; the change was not committed.`,
-      });
-    }
-    committed = await pending.commit({
-      message: commitMessage(task.text, ctx.opts.playbook.name),
-      trailers: { "Maestro-Run": opts.runId, "Maestro-Task": String(task.index) },
-      ...(opts.coAuthors ? { coAuthors: opts.coAuthors } : {}),
-      allowEmpty: true,
+  const staged = await ctx.commits.stage();
+  const forbidden = findProtectedChanges(staged.files, opts.protectedPaths);
+  if (forbidden.length > 0) {
+    return finish("failed", {
+      error: `The task changed protected paths: ${forbidden.join(", ")}. Protected paths (protectedPaths in .github/maestro.yml) may not be changed by Maestro; the change was not committed.`,
     });
-  } finally {
-    await pending.abandon();
   }
+  const committed = await ctx.commits.commit(staged, {
+    message: commitMessage(task.text, ctx.opts.playbook.name),
+    trailers: { "Maestro-Run": opts.runId, "Maestro-Task": String(task.index) },
+    ...(opts.coAuthors ? { coAuthors: opts.coAuthors } : {}),
+    allowEmpty: true,
+  });
   if (!committed) return finish("failed", { error: "Nothing was committed for this task." });
   log.write({
     type: "task.committed",

@@ -1,6 +1,8 @@
 // One commit per finished task, carrying the checkpoint trailers (DESIGN §6).
 import { spawn } from "node:child_process";
 import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { classifyGitError, GitError, gitHint, mainLine, type GitErrorKind } from "./errors.js";
 import { gitEnv, runGit } from "./run-git.js";
 
@@ -69,44 +71,66 @@ export type CommitMessageOptions = Pick<
   "message" | "trailers" | "coAuthors" | "allowEmpty"
 >;
 
-/** What `git add -A` staged, held uncommitted until the caller decides (e.g. after the protected-paths check). */
-export interface StagedCommit {
-  /** Everything staged, including what the agent staged with its own `git add`. */
-  readonly staged: StagedChanges;
-  /** Commit what is staged; null when nothing is staged (unless allowEmpty). Ends the process. */
-  commit(opts: CommitMessageOptions): Promise<CommitResult | null>;
-  /** Leave it staged, uncommitted, and end the process. A no-op after commit(); always call it (finally). */
-  abandon(): Promise<void>;
+/** A run's staging and commits, one child process for all of them (see `openCommitSession`). */
+export interface CommitSession {
+  /** `git add -A`, then everything staged: what the next commit would hold, including what the agent staged itself. */
+  stage(): Promise<StagedChanges>;
+  /** Commit what `stage` staged; null when nothing is staged (unless allowEmpty). */
+  commit(staged: StagedChanges, opts: CommitMessageOptions): Promise<CommitResult | null>;
+  /** Ends the process and removes the message file. Idempotent; call it when the run ends (finally). */
+  close(): Promise<void>;
 }
 
-// One `sh` per task stages, lists, waits for the caller's verdict on stdin, then execs `git commit`:
-// one child spawned from Node instead of three. Here a spawn from Node costs ≈ 8–10 ms (fork of a large
-// process), one from sh ≈ 2 ms (vfork). The script is fixed: no caller input ever reaches the shell;
-// the message follows the verdict line on stdin and is read by git itself (`read` stops at the newline).
+// Every task runs `git add -A`, `git diff --cached` and `git commit`. Spawned from Node each costs ≈ 8–10 ms
+// more than the same process started by sh (Node forks a large process; dash uses vfork), so one `sh` per run
+// runs them all: it reads a fixed request word per line on stdin and answers each with a frame. The script is
+// fixed: no caller input ever reaches the shell (the message goes to git through a file, "$1").
 // Hooks are untrusted code and signing needs keys we don't have: neither ever runs. Nor does
 // `git maintenance run --auto`, which every commit would otherwise start (≈ 6 ms a task).
 // core.abbrev=no makes commit's own summary line carry the full sha: no rev-parse process.
 const SAFE = "-c core.hooksPath=/dev/null -c commit.gpgsign=false -c maintenance.auto=false";
-const COMMIT = `${SAFE} -c core.abbrev=no commit --no-verify --cleanup=whitespace -F -`;
-const STAGE_AND_COMMIT = `git ${SAFE} add -A || exit 101
-git diff --cached --name-status -z -M || exit 102
-printf '\\0'
-IFS= read -r verdict || exit 0
-case $verdict in
-  commit) exec git ${COMMIT} ;;
-  commit-empty) exec git ${COMMIT} --allow-empty ;;
-esac
-exit 0
+const COMMIT = `${SAFE} -c core.abbrev=no commit --no-verify --cleanup=whitespace -F "$1"`;
+// Each answer: stdout, then NUL NUL <status> LF; stderr, then NUL LF. The list (-z) never holds two NULs in a
+// row (no field is empty) and the other output is text, so the frames cannot be mistaken.
+const SESSION_SCRIPT = `while IFS= read -r request; do
+  case $request in
+    stage)
+      if git ${SAFE} add -A; then
+        if git diff --cached --name-status -z -M; then s=0; else s=102; fi
+      else s=101; fi ;;
+    commit) git ${COMMIT}; s=$? ;;
+    commit-empty) git ${COMMIT} --allow-empty; s=$? ;;
+    *) s=100 ;;
+  esac
+  printf '\\0\\0%s\\n' "$s"
+  printf '\\0\\n' >&2
+done
 `;
-const STEPS: Record<number, string[]> = {
+const OUT_FRAME = /\0\0(\d+)\n$/;
+const ERR_FRAME = "\0\n";
+const STAGE_STEPS: Record<number, string[]> = {
   101: ["add", "-A"],
   102: ["diff", "--cached", "--name-status", "-z", "-M"],
 };
-const COMMIT_ARGS = ["commit", "--no-verify", "--cleanup=whitespace", "-F", "-"];
+const COMMIT_ARGS = ["commit", "--no-verify", "--cleanup=whitespace", "-F", "FILE"];
 const MAX_STDERR = 64 * 1024;
 
-/** `git add -A` and what it staged, the commit left to `StagedCommit.commit` (one child process for both). */
-export function stageForCommit(opts: { cwd: string; author: Person }): Promise<StagedCommit> {
+interface Answer {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+interface Helper {
+  ask(request: string): Promise<Answer>;
+  end(): Promise<void>;
+}
+
+/**
+ * Staging and commits for one worktree with one long-lived `sh` (started on first use, again if it died).
+ * The author is fixed for the session; the message of each commit comes with `commit`.
+ */
+export function openCommitSession(opts: { cwd: string; author: Person }): CommitSession {
   const { cwd } = opts;
   const env = gitEnv({
     GIT_AUTHOR_NAME: oneLine(opts.author.name),
@@ -114,113 +138,186 @@ export function stageForCommit(opts: { cwd: string; author: Person }): Promise<S
     GIT_COMMITTER_NAME: oneLine(opts.author.name),
     GIT_COMMITTER_EMAIL: oneLine(opts.author.email),
   });
-  return new Promise<StagedCommit>((resolveStaged, rejectStaged) => {
-    // "$0" names the script in `ps` and in the benchmarks' process timings.
-    const child = spawn("sh", ["-c", STAGE_AND_COMMIT, "maestro-commit"], { cwd, env, stdio: "pipe" });
-    let out = "";
-    let err = "";
-    let listed = false;
-    let verdictSent = false;
-    const exited = new Promise<{ code: number | null; signal: string | null; spawnError?: Error }>(
-      (resolve) => {
-        child.once("error", (e) => resolve({ code: null, signal: null, spawnError: e }));
-        child.once("close", (code, signal) => resolve({ code, signal }));
-      },
-    );
-    child.stdin.on("error", () => {});
-    child.stderr.setEncoding("utf8");
-    child.stderr.on("data", (d: string) => {
-      if (err.length < MAX_STDERR) err += d;
-    });
-    child.stdout.setEncoding("utf8");
-    child.stdout.on("data", (d: string) => {
-      out += d;
-      // The list ends with a NUL of its own ("" when empty); no field is empty, so "\0\0" never occurs inside it.
-      if (listed || !(out === "\0" || out.endsWith("\0\0"))) return;
-      listed = true;
-      const staged = parseNameStatus(out.slice(0, -1));
-      out = "";
-      const send = (verdict: string) => {
-        const first = !verdictSent;
-        verdictSent = true;
-        if (first) child.stdin.end(verdict);
-        return first;
-      };
-      const abandon = async () => {
-        send("");
-        await exited;
-      };
-      const commit = async (m: CommitMessageOptions): Promise<CommitResult | null> => {
-        if (staged.entries === 0 && !m.allowEmpty) {
-          await abandon();
-          return null;
-        }
+  let dir: string | undefined;
+  let helper: Helper | undefined;
+  let queue: Promise<unknown> = Promise.resolve();
+  let closed = false;
+  const messageFile = () => {
+    dir ??= fs.mkdtempSync(path.join(os.tmpdir(), "maestro-commit-"));
+    return path.join(dir, "message");
+  };
+  // One request at a time, in order.
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+    const next = queue.then(fn, fn);
+    queue = next.catch(() => undefined);
+    return next;
+  };
+  const ask = async (request: string) => {
+    if (closed) throw new Error("commit session: used after close()");
+    helper ??= startHelper(cwd, env, messageFile(), () => (helper = undefined));
+    return helper.ask(request);
+  };
+
+  return {
+    stage: () =>
+      serial(async () => {
+        const a = await ask("stage");
+        if (a.status !== 0) throw scriptError(STAGE_STEPS[a.status] ?? ["add", "-A"], cwd, a);
+        return parseNameStatus(a.stdout);
+      }),
+    commit: (staged, m) =>
+      serial(async () => {
+        if (staged.entries === 0 && !m.allowEmpty) return null;
         const message = buildCommitMessage(m.message, m.trailers, m.coAuthors);
-        if (!send(`${staged.entries === 0 ? "commit-empty" : "commit"}\n${message}`)) {
-          throw new Error("stageForCommit: commit() after commit() or abandon()");
-        }
-        const r = await exited;
-        if (r.code !== 0) throw scriptError(COMMIT_ARGS, cwd, r, err, out);
+        fs.writeFileSync(messageFile(), message, { mode: 0o600 });
+        const a = await ask(staged.entries === 0 ? "commit-empty" : "commit");
+        if (a.status !== 0) throw scriptError(COMMIT_ARGS, cwd, a);
         const sha =
-          COMMIT_SUMMARY.exec(out)?.[1] ?? (await runGit(["rev-parse", "HEAD"], { cwd })).stdout.trim();
+          COMMIT_SUMMARY.exec(a.stdout)?.[1] ?? (await runGit(["rev-parse", "HEAD"], { cwd })).stdout.trim();
         return { sha, filesChanged: staged.entries, files: staged.files };
-      };
-      resolveStaged({ staged, commit, abandon });
-    });
-    void exited.then((r) => {
-      if (!listed) rejectStaged(scriptError(STEPS[r.code ?? -1] ?? ["add", "-A"], cwd, r, err, out));
-    });
+      }),
+    close: () =>
+      serial(async () => {
+        closed = true;
+        await helper?.end();
+        if (dir) fs.rmSync(dir, { recursive: true, force: true });
+        dir = undefined;
+      }),
+  };
+}
+
+function startHelper(
+  cwd: string,
+  env: Record<string, string>,
+  messageFile: string,
+  onExit: () => void,
+): Helper {
+  // "$0" names the script in `ps` and in the benchmarks' process timings. Its own process group: a sweep
+  // of processes left in a worktree (src/git/orphan-processes.ts) kills whole groups and must never reach
+  // the worker's. It exits by itself when its stdin closes, so it never outlives this process.
+  const child = spawn("sh", ["-c", SESSION_SCRIPT, "maestro-commit", messageFile], {
+    cwd,
+    env,
+    stdio: "pipe",
+    detached: true,
   });
+  let out = "";
+  let err = "";
+  let status: number | undefined;
+  let errDone = false;
+  let pending: { request: string; resolve: (a: Answer) => void; reject: (e: Error) => void } | undefined;
+  let exit: { code: number | null; signal: string | null; spawnError?: Error } | undefined;
+  const exited = new Promise<void>((resolve) => {
+    const done = (e: NonNullable<typeof exit>) => {
+      if (exit) return;
+      exit = e;
+      onExit();
+      resolve();
+      // Died mid-request (or never started): the request fails with what the process said.
+      if (pending) {
+        const args = pending.request === "stage" ? ["add", "-A"] : COMMIT_ARGS;
+        pending.reject(scriptError(args, cwd, { status: e.code ?? -1, stdout: out, stderr: err }, e));
+      }
+      pending = undefined;
+    };
+    child.once("error", (spawnError) => done({ code: null, signal: null, spawnError }));
+    child.once("close", (code, signal) => done({ code, signal }));
+  });
+  const settle = () => {
+    if (status === undefined || !errDone || !pending) return;
+    const answer = { status, stdout: out, stderr: err.slice(0, -ERR_FRAME.length) };
+    const p = pending;
+    pending = undefined;
+    out = "";
+    err = "";
+    status = undefined;
+    errDone = false;
+    p.resolve(answer);
+  };
+  child.stdin.on("error", () => {});
+  child.stdout.setEncoding("utf8");
+  child.stdout.on("data", (d: string) => {
+    out += d;
+    const m = OUT_FRAME.exec(out);
+    if (!m) return;
+    status = Number(m[1]);
+    out = out.slice(0, m.index);
+    settle();
+  });
+  child.stderr.setEncoding("utf8");
+  child.stderr.on("data", (d: string) => {
+    err = err.length > MAX_STDERR ? err.slice(-MAX_STDERR) + d : err + d;
+    if (!err.endsWith(ERR_FRAME)) return;
+    errDone = true;
+    settle();
+  });
+  return {
+    ask(request) {
+      if (exit) return Promise.reject(new Error("commit session: the helper process has exited"));
+      return new Promise<Answer>((resolve, reject) => {
+        pending = { request, resolve, reject };
+        child.stdin.write(`${request}\n`);
+      });
+    },
+    async end() {
+      child.stdin.end();
+      await exited;
+    },
+  };
 }
 
 function scriptError(
   args: string[],
   cwd: string,
-  r: { code: number | null; signal: string | null; spawnError?: Error },
-  stderr: string,
-  stdout: string,
+  a: Answer,
+  exit?: { code: number | null; signal: string | null; spawnError?: Error },
 ): GitError {
   let kind: GitErrorKind;
   let what: string;
-  if (r.spawnError) {
+  if (exit?.spawnError) {
     // spawn reports a missing cwd as ENOENT too: tell the two apart.
     const cwdMissing = !fs.existsSync(cwd);
     kind = cwdMissing ? "not_a_repository" : "git_missing";
-    what = cwdMissing ? "the directory does not exist" : `sh could not be started (${r.spawnError.message})`;
-  } else if (/\bgit: (command )?not found/.test(stderr)) {
+    what = cwdMissing
+      ? "the directory does not exist"
+      : `sh could not be started (${exit.spawnError.message})`;
+  } else if (/\bgit: (command )?not found/.test(a.stderr)) {
     kind = "git_missing";
     what = "git was not found";
   } else {
-    kind = classifyGitError(`${stderr}\n${stdout}`);
+    kind = classifyGitError(`${a.stderr}\n${a.stdout}`);
     what =
-      mainLine(stderr) ||
-      mainLine(stdout) ||
-      (r.signal ? `killed by ${r.signal}` : `exited with code ${String(r.code)}`);
+      mainLine(a.stderr) ||
+      mainLine(a.stdout) ||
+      (exit?.signal ? `killed by ${exit.signal}` : `exited with code ${String(exit?.code ?? a.status)}`);
   }
   return new GitError({
     kind,
     message: `git ${args.join(" ")} (in ${cwd}): ${what}. ${gitHint(kind)}`,
-    stderr,
+    stderr: a.stderr,
     args,
-    exitCode: r.code,
+    exitCode: exit ? exit.code : a.status,
   });
 }
 
 /** `git add -A` and what it staged: what the next commit would hold. */
 export async function stageAll(cwd: string): Promise<StagedChanges> {
   // The author only matters to a commit, which this never makes.
-  const s = await stageForCommit({ cwd, author: { name: "Maestro", email: "maestro@localhost" } });
-  await s.abandon();
-  return s.staged;
+  const s = openCommitSession({ cwd, author: { name: "Maestro", email: "maestro@localhost" } });
+  try {
+    return await s.stage();
+  } finally {
+    await s.close();
+  }
 }
 
 /** Stage everything and commit it; null when there is nothing to commit (unless allowEmpty). */
 export async function commitAll(opts: CommitAllOptions): Promise<CommitResult | null> {
-  const s = await stageForCommit(opts);
+  const s = openCommitSession(opts);
   try {
-    return await s.commit(opts);
+    return await s.commit(await s.stage(), opts);
   } finally {
-    await s.abandon();
+    await s.close();
   }
 }
 

@@ -238,7 +238,7 @@ describe("runPlaybook", () => {
     expect(await branchCommits(fx.repo, result.branch)).toEqual([]);
   });
 
-  it("a protected path the agent staged itself also fails the task, and no commit process is left waiting", async () => {
+  it("a protected path the agent staged itself also fails the task, and the run leaves no commit helper running", async () => {
     const agent =
       `mkdir -p .github/workflows && echo 'on: push' > .github/workflows/ci.yml && ` +
       `git add .github/workflows/ci.yml && echo ok > ok.txt`;

@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from "@jest/globals";
+import fsSync from "node:fs";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { committedTasks } from "../../../src/git/checkpoints.js";
-import { buildCommitMessage, commitAll, stageAll, stageForCommit } from "../../../src/git/commit.js";
+import { buildCommitMessage, commitAll, openCommitSession, stageAll } from "../../../src/git/commit.js";
 import { GitError } from "../../../src/git/errors.js";
 import { findProtectedChanges } from "../../../src/git/protected-paths.js";
 import { makeTempDir, makeTempRepo, type TempRepo } from "../../helpers/git-repo.js";
@@ -43,45 +44,108 @@ describe("stageAll", () => {
   });
 });
 
-// One child process stages, lists, waits for the caller's verdict and commits (src/git/commit.ts).
-describe("stageForCommit", () => {
+/** Our live children running the commit session's script. */
+function sessionHelpers(): number[] {
+  return fsSync
+    .readdirSync("/proc")
+    .filter((p) => /^\d+$/.test(p))
+    .map(Number)
+    .filter((pid) => {
+      try {
+        const stat = fsSync.readFileSync(`/proc/${pid}/stat`, "utf8");
+        const [state, ppid] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+        return (
+          state !== "Z" &&
+          Number(ppid) === process.pid &&
+          fsSync.readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("maestro-commit")
+        );
+      } catch {
+        return false;
+      }
+    });
+}
+
+// One helper process stages and commits every task of a run (src/git/commit.ts).
+describe("openCommitSession", () => {
   it("lists a path the agent staged itself, even one `git add -A` leaves as it is", async () => {
     const r = await repo({ ".github/workflows/ci.yml": "on: push\n", "a.txt": "a\n" });
-    // Staged by the agent and not touched since: `git add -A` changes nothing for it (so `add -v` would not name it).
+    // Staged by the agent and not touched since: `git add -A` changes nothing for it (`add -v` would not name it).
     await write(r, ".github/workflows/ci.yml", "on: [push]\n");
     await r.git("add", ".github/workflows/ci.yml");
     await write(r, "a.txt", "changed\n");
-    const s = await stageForCommit({ cwd: r.dir, author: bot });
-    await s.abandon();
-    expect(s.staged.files.sort()).toEqual([".github/workflows/ci.yml", "a.txt"]);
-    expect(findProtectedChanges(s.staged.files, [".github/workflows/**"])).toEqual([
+    const s = openCommitSession({ cwd: r.dir, author: bot });
+    const staged = await s.stage();
+    await s.close();
+    expect(staged.files.sort()).toEqual([".github/workflows/ci.yml", "a.txt"]);
+    expect(findProtectedChanges(staged.files, [".github/workflows/**"])).toEqual([
       ".github/workflows/ci.yml",
     ]);
   });
 
-  it("abandon leaves everything staged and nothing committed", async () => {
+  it("runs a whole run's tasks in one process: a refused stage stays uncommitted, the next task commits", async () => {
     const r = await repo({ "a.txt": "a\n" });
-    const before = await r.git("rev-parse", "HEAD");
-    await write(r, "new.txt", "n\n");
-    const s = await stageForCommit({ cwd: r.dir, author: bot });
-    await s.abandon();
-    await s.abandon();
-    expect(await r.git("rev-parse", "HEAD")).toBe(before);
-    expect(await r.git("diff", "--cached", "--name-only")).toBe("new.txt");
-    await expect(s.commit({ message: "late", trailers: {} })).rejects.toThrow(
-      /after commit\(\) or abandon\(\)/,
-    );
-    expect(await r.git("rev-parse", "HEAD")).toBe(before);
+    const base = await r.git("rev-parse", "HEAD");
+    const s = openCommitSession({ cwd: r.dir, author: bot });
+    try {
+      await write(r, "one.txt", "1\n");
+      expect((await s.stage()).files).toEqual(["one.txt"]);
+      // Refused (say, by the protected-paths check): no commit, the change stays staged.
+      expect(await r.git("rev-parse", "HEAD")).toBe(base);
+      expect(await r.git("diff", "--cached", "--name-only")).toBe("one.txt");
+      const helpers = sessionHelpers();
+      expect(helpers).toHaveLength(1);
+
+      await write(r, "two.txt", "2\n");
+      const staged = await s.stage();
+      const c = await s.commit(staged, { message: "Task 1", trailers: { "Maestro-Task": "1" } });
+      expect(c).toEqual({
+        sha: await r.git("rev-parse", "HEAD"),
+        filesChanged: 2,
+        files: ["one.txt", "two.txt"],
+      });
+      await write(r, "three.txt", "3\n");
+      const c2 = await s.commit(await s.stage(), { message: "Task 2", trailers: { "Maestro-Task": "2" } });
+      expect(c2!.sha).toBe(await r.git("rev-parse", "HEAD"));
+      expect(await r.git("rev-parse", "HEAD~2")).toBe(base);
+      expect(sessionHelpers()).toEqual(helpers);
+    } finally {
+      await s.close();
+    }
+    expect(sessionHelpers()).toEqual([]);
+    await s.close();
+    await expect(s.stage()).rejects.toThrow(/after close/);
   });
 
-  it("counts a rename once and names both paths, then commits exactly what it listed", async () => {
+  it("starts a new helper when the previous one died between tasks", async () => {
+    const r = await repo();
+    const s = openCommitSession({ cwd: r.dir, author: bot });
+    try {
+      await write(r, "one.txt", "1\n");
+      await s.commit(await s.stage(), { message: "one", trailers: {} });
+      const [first] = sessionHelpers();
+      process.kill(first!, "SIGKILL");
+      while (sessionHelpers().includes(first!)) await new Promise((res) => setTimeout(res, 10));
+      await write(r, "two.txt", "2\n");
+      const c = await s.commit(await s.stage(), { message: "two", trailers: {} });
+      expect(c!.sha).toBe(await r.git("rev-parse", "HEAD"));
+      expect(sessionHelpers()).not.toContain(first);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("counts a rename once and names both paths, then commits exactly that", async () => {
     const r = await repo({ "old name.txt": "the same content, long enough to be a rename\n" });
     await fs.rename(path.join(r.dir, "old name.txt"), path.join(r.dir, "new\nname.txt"));
-    const s = await stageForCommit({ cwd: r.dir, author: bot });
-    expect(s.staged).toEqual({ entries: 1, files: ["old name.txt", "new\nname.txt"] });
-    const c = await s.commit({ message: "Rename", trailers: { "Maestro-Task": "4" } });
-    await s.abandon();
-    expect(c).toEqual({ sha: await r.git("rev-parse", "HEAD"), filesChanged: 1, files: s.staged.files });
+    const s = openCommitSession({ cwd: r.dir, author: bot });
+    try {
+      const staged = await s.stage();
+      expect(staged).toEqual({ entries: 1, files: ["old name.txt", "new\nname.txt"] });
+      const c = await s.commit(staged, { message: "Rename", trailers: { "Maestro-Task": "4" } });
+      expect(c).toEqual({ sha: await r.git("rev-parse", "HEAD"), filesChanged: 1, files: staged.files });
+    } finally {
+      await s.close();
+    }
     expect(await r.git("diff-tree", "-r", "-M", "--name-status", "HEAD")).toMatch(
       /^R100\told name.txt\t"new\\nname.txt"$/m,
     );
@@ -90,14 +154,21 @@ describe("stageForCommit", () => {
   it("an empty task commits its trailer with allowEmpty, and nothing without it", async () => {
     const r = await repo();
     const before = await r.git("rev-parse", "HEAD");
-    const none = await stageForCommit({ cwd: r.dir, author: bot });
-    expect(none.staged).toEqual({ entries: 0, files: [] });
-    expect(await none.commit({ message: "nothing", trailers: {} })).toBeNull();
-    expect(await r.git("rev-parse", "HEAD")).toBe(before);
-
-    const empty = await stageForCommit({ cwd: r.dir, author: bot });
-    const c = await empty.commit({ message: "Task 3", trailers: { "Maestro-Task": "3" }, allowEmpty: true });
-    expect(c).toEqual({ sha: await r.git("rev-parse", "HEAD"), filesChanged: 0, files: [] });
+    const s = openCommitSession({ cwd: r.dir, author: bot });
+    try {
+      const none = await s.stage();
+      expect(none).toEqual({ entries: 0, files: [] });
+      expect(await s.commit(none, { message: "nothing", trailers: {} })).toBeNull();
+      expect(await r.git("rev-parse", "HEAD")).toBe(before);
+      const c = await s.commit(await s.stage(), {
+        message: "Task 3",
+        trailers: { "Maestro-Task": "3" },
+        allowEmpty: true,
+      });
+      expect(c).toEqual({ sha: await r.git("rev-parse", "HEAD"), filesChanged: 0, files: [] });
+    } finally {
+      await s.close();
+    }
     expect(await r.git("rev-parse", "HEAD^")).toBe(before);
     expect(await r.git("log", "-1", "--format=%(trailers:only)")).toBe("Maestro-Task: 3\n");
   });
@@ -108,41 +179,54 @@ describe("stageForCommit", () => {
     cleanups.push(() => fs.rm(marker, { force: true }));
     const evil = `$(touch ${marker}) \`touch ${marker}\``;
     await write(r, "x.txt", "x\n");
-    const s = await stageForCommit({ cwd: r.dir, author: { name: evil, email: "e@example.com" } });
-    // A first line like the verdict the script reads is only message text.
-    await s.commit({ message: `commit-empty\n\n${evil}\nexit 1`, trailers: { "Maestro-Task": evil } });
+    const s = openCommitSession({ cwd: r.dir, author: { name: evil, email: "e@example.com" } });
+    try {
+      // Lines like the script's own requests are only message text.
+      await s.commit(await s.stage(), {
+        message: `commit-empty\nstage\n\n${evil}\nexit 1`,
+        trailers: { "Maestro-Task": evil },
+      });
+    } finally {
+      await s.close();
+    }
     await expect(fs.access(marker)).rejects.toThrow();
     expect(await r.git("log", "-1", "--format=%an%n%B")).toBe(
-      `${evil}\ncommit-empty\n\n${evil}\nexit 1\n\nMaestro-Task: ${evil}\n`,
+      `${evil}\ncommit-empty\nstage\n\n${evil}\nexit 1\n\nMaestro-Task: ${evil}\n`,
     );
   });
 
-  it("reports which git step failed, with git's reason and kind", async () => {
+  it("reports which git step failed, with git's reason and kind, and goes on after it", async () => {
     const r = await repo({ "a.txt": "a\n" });
     await write(r, "a.txt", "b\n");
-    await fs.writeFile(path.join(r.dir, ".git/index.lock"), "");
-    const add = await stageForCommit({ cwd: r.dir, author: bot }).catch((e: unknown) => e);
-    expect(add).toBeInstanceOf(GitError);
-    expect(add).toMatchObject({
-      kind: "lock",
-      args: ["add", "-A"],
-      message: expect.stringMatching(/^git add -A \(in .*index\.lock/),
-    });
-    await fs.rm(path.join(r.dir, ".git/index.lock"));
+    const s = openCommitSession({ cwd: r.dir, author: bot });
+    try {
+      await fs.writeFile(path.join(r.dir, ".git/index.lock"), "");
+      const add = await s.stage().catch((e: unknown) => e);
+      expect(add).toBeInstanceOf(GitError);
+      expect(add).toMatchObject({
+        kind: "lock",
+        args: ["add", "-A"],
+        message: expect.stringMatching(/^git add -A \(in .*index\.lock/),
+      });
+      await fs.rm(path.join(r.dir, ".git/index.lock"));
 
-    const s = await stageForCommit({ cwd: r.dir, author: bot });
-    await fs.writeFile(path.join(r.dir, ".git/refs/heads/main.lock"), "");
-    await expect(s.commit({ message: "x", trailers: {} })).rejects.toMatchObject({
-      kind: "lock",
-      message: expect.stringMatching(/^git commit .*cannot lock ref/),
-    });
+      const staged = await s.stage();
+      await fs.writeFile(path.join(r.dir, ".git/refs/heads/main.lock"), "");
+      await expect(s.commit(staged, { message: "x", trailers: {} })).rejects.toMatchObject({
+        kind: "lock",
+        message: expect.stringMatching(/^git commit .*cannot lock ref/),
+      });
+      await fs.rm(path.join(r.dir, ".git/refs/heads/main.lock"));
+      const c = await s.commit(staged, { message: "x", trailers: {} });
+      expect(c!.sha).toBe(await r.git("rev-parse", "HEAD"));
+    } finally {
+      await s.close();
+    }
 
     const notRepo = await makeTempDir();
     cleanups.push(() => fs.rm(notRepo, { recursive: true, force: true }));
-    await expect(stageForCommit({ cwd: notRepo, author: bot })).rejects.toMatchObject({
-      kind: "not_a_repository",
-    });
-    await expect(stageForCommit({ cwd: path.join(notRepo, "missing"), author: bot })).rejects.toMatchObject({
+    await expect(stageAll(notRepo)).rejects.toMatchObject({ kind: "not_a_repository" });
+    await expect(stageAll(path.join(notRepo, "missing"))).rejects.toMatchObject({
       kind: "not_a_repository",
       message: expect.stringMatching(/does not exist/),
     });
