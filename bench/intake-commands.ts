@@ -13,7 +13,7 @@ import { Redis } from "ioredis";
 import { createRunQueue } from "../src/queue/run-queue.js";
 import { startLocalGitHub } from "../test/support/local-github/index.js";
 import { deleteKeys, REDIS_URL } from "../test/helpers/redis.js";
-import { builtCli, startNodeProcess, TSX_LOADER, type ServerProcess } from "./lib/processes.js";
+import { builtCli, cpuMsOf, startNodeProcess, TSX_LOADER, type ServerProcess } from "./lib/processes.js";
 import { fmt } from "./lib/stats.js";
 
 const WEBHOOK_PATH = "/api/github/webhooks";
@@ -24,6 +24,8 @@ export interface IntakeCommandsOptions {
   connections: number;
   /** Distinct issues (each with its own /maestro run comment) the deliveries cycle through. */
   issues: number;
+  /** Profile `maestro serve` with --cpu-prof into this directory. */
+  cpuProfDir?: string;
 }
 
 interface Row {
@@ -34,6 +36,11 @@ interface Row {
   stillProcessing: number;
   timeouts: number;
   rps: number;
+  /** Maestro only: runs in the queue when the load stopped, and feedback still to post then. */
+  queued?: number;
+  feedbackPending?: number;
+  /** The server's own CPU time per answered delivery, ms. */
+  cpuMsPerDelivery: number;
   p50: number;
   p99: number;
   max: number;
@@ -79,7 +86,6 @@ export async function benchIntakeCommands(o: IntakeCommandsOptions): Promise<str
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
   const queue = createRunQueue(redis, prefix);
   const rows: Row[] = [];
-  let enqueued = 0;
   let writes = 0;
   let servers: ServerProcess[] = [];
   try {
@@ -116,7 +122,16 @@ export async function benchIntakeCommands(o: IntakeCommandsOptions): Promise<str
     };
     const targets: Array<[string, string[]]> = [
       ["bare Probot (no-op handler)", ["--import", TSX_LOADER, "bench/bare-probot.ts"]],
-      ["`maestro serve`", [cli, "serve", "--port", "0"]],
+      [
+        "`maestro serve`",
+        [
+          ...(o.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${o.cpuProfDir}`] : []),
+          cli,
+          "serve",
+          "--port",
+          "0",
+        ],
+      ],
       [
         "`maestro serve`, write spacing removed (prototype)",
         ["--import", TSX_LOADER, "--import", "./bench/lib/no-write-spacing.ts", cli, "serve", "--port", "0"],
@@ -125,8 +140,25 @@ export async function benchIntakeCommands(o: IntakeCommandsOptions): Promise<str
     for (const [name, args] of targets) {
       const server = await startNodeProcess(args, env, /serving on (http:\S+)/);
       servers.push(server);
+      // Warm-up, not counted: the first requests make the local GitHub load GitHub's OpenAPI description
+      // (seconds on a busy machine), which would otherwise land on whichever server comes first.
+      await fire(server.url, bodies, gh.webhookSecret, { ...o, durationS: 3 });
       const writesBefore = gh.requests().filter((r) => r.method !== "GET").length;
+      const countQueued = async () => {
+        const c = await queue.getJobCounts("paused", "waiting");
+        return (c.paused ?? 0) + (c.waiting ?? 0);
+      };
+      const queuedBefore = await countQueued();
+      const cpuBefore = cpuMsOf(server.child.pid);
       const r = await fire(server.url, bodies, gh.webhookSecret, o);
+      const cpuMs = cpuMsOf(server.child.pid) - cpuBefore;
+      let queued: number | undefined;
+      let feedbackPending: number | undefined;
+      if (name !== targets[0]![0]) {
+        queued = (await countQueued()) - queuedBefore;
+        const metrics = await fetch(`${server.url}/metrics`).then((x) => x.text());
+        feedbackPending = Number(/^maestro_feedback_pending (\d+)$/m.exec(metrics)?.[1] ?? NaN);
+      }
       await server.stop();
       servers = [];
       if (process.env.BENCH_TRACE === "1" && name === "`maestro serve`") {
@@ -137,11 +169,8 @@ export async function benchIntakeCommands(o: IntakeCommandsOptions): Promise<str
           .slice(0, 4))
           process.stderr.write(`comment: ${JSON.stringify(c).slice(0, 400)}\n`);
       }
-      if (name === "`maestro serve`") {
+      if (name === "`maestro serve`")
         writes = gh.requests().filter((x) => x.method !== "GET").length - writesBefore;
-        const c = await queue.getJobCounts("paused", "waiting");
-        enqueued = (c.paused ?? 0) + (c.waiting ?? 0);
-      }
       rows.push({
         name,
         sent: r.totalRequests,
@@ -149,6 +178,9 @@ export async function benchIntakeCommands(o: IntakeCommandsOptions): Promise<str
         stillProcessing: r.statusCodeStats["202"]?.count ?? 0,
         timeouts: r.timeouts,
         rps: r.requests.average,
+        ...(queued !== undefined ? { queued } : {}),
+        ...(feedbackPending !== undefined ? { feedbackPending } : {}),
+        cpuMsPerDelivery: cpuMs / Math.max(1, r["2xx"]),
         p50: r.latency.p50,
         p99: r.latency.p99,
         max: r.latency.max,
@@ -169,14 +201,15 @@ export async function benchIntakeCommands(o: IntakeCommandsOptions): Promise<str
     `${o.durationS} s of \`/maestro run\` comments (${o.issues} issues, each with its own comment, cycled; a new delivery id each time), ` +
       `${o.connections} connections, autocannon timeout 10 s (GitHub's own). The local GitHub runs in the benchmark's process.`,
     "",
-    "| server | answered 2xx | of which 202 at 9 s | timeouts (> 10 s) | deliveries/s | p50 (ms) | p99 (ms) | max (ms) |",
-    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    "| server | answered 2xx | of which 202 at 9 s | timeouts (> 10 s) | deliveries/s | runs queued | feedback still to post at the end | server CPU per delivery (ms) | p50 (ms) | p99 (ms) | max (ms) |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ...rows.map(
       (r) =>
-        `| ${r.name} | ${r.ok} | ${r.stillProcessing} | ${r.timeouts} | ${fmt(r.rps, 1)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${fmt(r.max)} |`,
+        `| ${r.name} | ${r.ok} | ${r.stillProcessing} | ${r.timeouts} | ${fmt(r.rps, 1)} | ${r.queued ?? "—"} | ${r.feedbackPending ?? "—"} | ${fmt(r.cpuMsPerDelivery, 1)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${fmt(r.max)} |`,
     ),
     "",
-    `Maestro queued ${enqueued} runs and made ${writes} write calls to GitHub (POST/PATCH) for ${maestro.ok} answered deliveries. ` +
-      `Without the write spacing (prototype, bench/lib/no-write-spacing.ts): ${fmt(proto.rps / Math.max(maestro.rps, 1e-9), 0)}× the deliveries per second.`,
+    `While the load ran, Maestro made ${writes} write calls to GitHub (POST/PATCH) for ${maestro.ok} answered deliveries ` +
+      `(its writes are spaced per installation, after the answer). Without the write spacing (prototype, bench/lib/no-write-spacing.ts): ` +
+      `${fmt(proto.rps / Math.max(maestro.rps, 1e-9), 1)}× the deliveries per second.`,
   ].join("\n");
 }

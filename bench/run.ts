@@ -36,6 +36,7 @@ const benches: Record<string, { title: string; run: () => Promise<string> }> = {
         durationS: Number(process.env.BENCH_DURATION_S ?? 20),
         connections: 10,
         issues: 200,
+        ...(process.env.BENCH_CPU_PROF_DIR ? { cpuProfDir: process.env.BENCH_CPU_PROF_DIR } : {}),
       }),
   },
   growth: { title: "Growth with the number of tasks", run: () => benchGrowth(repeats(3)) },

@@ -69,6 +69,19 @@ export async function startNodeProcess(
   };
 }
 
+/** CPU time the process used so far (user + system), in ms, from /proc (0 when gone). */
+export function cpuMsOf(pid: number | undefined): number {
+  if (!pid) return 0;
+  try {
+    // Fields after the command name: utime and stime are the 12th and 13th, in clock ticks (100 Hz).
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(f[11]) + Number(f[12])) * 10;
+  } catch {
+    return 0;
+  }
+}
+
 export function rssOf(pid: number | undefined): number {
   if (!pid) return 0;
   try {
