@@ -12,10 +12,6 @@ import { fitLine, fmt, median } from "./lib/stats.js";
 import { lineChartSvg, writePlot } from "./lib/svg.js";
 
 const SIZES = [1, 5, 10, 20];
-const STEP_NOTES: Record<string, string> = {
-  sh: " (the agent)",
-  "sh maestro-commit": " (`git add -A`, `git diff --cached`, `git commit`)",
-};
 const AGENT_MS = 5000;
 
 function spawnAlone(times: number): number {
@@ -41,21 +37,39 @@ interface Breakdown {
   taskMs: number;
   /** Median time between one task.finished and the next task.started. */
   gapMs: number;
-  steps: Array<{ label: string; callsPerTask: number; medianMs: number; syncMs: number; msPerTask: number }>;
+  /** A task's timeline, phase by phase: median and mean per task. */
+  phases: Array<{ label: string; medianMs: number; msPerTask: number }>;
+  /** The agent's spawn call (fork + exec while the event loop waits), median. */
+  agentSyncMs: number;
+  /** Child processes other than the agent and the commit helper started inside tasks (expected: none). */
+  otherInTask: Array<{ label: string; callsPerTask: number; msPerTask: number }>;
+  /** The commit helper: helpers per run and the median of its spawn call. */
+  helper: { perRun: number; syncMs: number };
   logMsPerTask: number;
   perRun: Array<{ label: string; calls: number; ms: number }>;
 }
 
+const HELPER = "sh maestro-commit";
+
 /** Runs of `tasks` tasks without push (the worker's critical path), every child process and run-log write timed. */
 async function breakdown(tasks: number, runs: number): Promise<Breakdown> {
-  const inTask: ChildTiming[] = [];
-  const outside: ChildTiming[] = [];
   const taskMs: number[] = [];
   const gapMs: number[] = [];
+  const phase: Record<"before" | "agent" | "commit" | "after", number[]> = {
+    before: [],
+    agent: [],
+    commit: [],
+    after: [],
+  };
+  const agentSync: number[] = [];
+  const helpers: ChildTiming[] = [];
+  const otherInTask: ChildTiming[] = [];
+  const outside: ChildTiming[] = [];
   let logMs = 0;
   for (let i = 0; i < runs; i++) {
-    const spans: Array<[number, number]> = [];
+    const spans: Array<{ start: number; committed: number; end: number }> = [];
     let open = 0;
+    let committed = 0;
     let lastEnd = 0;
     const timer = timeChildProcesses();
     try {
@@ -67,9 +81,11 @@ async function breakdown(tasks: number, runs: number): Promise<Breakdown> {
           if (type === "task.started") {
             open = at;
             if (lastEnd) gapMs.push(at - lastEnd);
+          } else if (type === "task.committed") {
+            committed = at;
           } else if (type === "task.finished") {
             lastEnd = at + ms;
-            spans.push([open, lastEnd]);
+            spans.push({ start: open, committed, end: lastEnd });
             taskMs.push(lastEnd - open);
           }
         },
@@ -77,23 +93,34 @@ async function breakdown(tasks: number, runs: number): Promise<Breakdown> {
     } finally {
       timer.restore();
     }
+    const within = (t: ChildTiming) => spans.find((sp) => t.start >= sp.start && t.start <= sp.end);
     for (const t of timer.timings) {
-      (spans.some(([a, b]) => t.start >= a && t.start <= b) ? inTask : outside).push(t);
+      if (t.label === HELPER) helpers.push(t);
+      else if (t.label !== "sh") (within(t) ? otherInTask : outside).push(t);
+    }
+    for (const sp of spans) {
+      const agent = timer.timings.find((t) => t.label === "sh" && t.start >= sp.start && t.start <= sp.end);
+      if (!agent) continue;
+      phase.before.push(agent.start - sp.start);
+      phase.agent.push(agent.ms);
+      phase.commit.push(sp.committed - (agent.start + agent.ms));
+      phase.after.push(sp.end - sp.committed);
+      agentSync.push(agent.syncMs);
     }
   }
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+  const labels: Record<keyof typeof phase, string> = {
+    before: "task.started → agent spawned: prompt, its temp file, the log line",
+    agent: "the agent's process (`sh -c`, spawn → exit)",
+    commit:
+      "agent exited → task.committed: prompt file removed, usage logged, stage + protected-paths check + commit (helper requests)",
+    after: "task.committed → task.finished: two log lines (no push here)",
+  };
   const group = (ts: ChildTiming[]) => {
     const m = new Map<string, ChildTiming[]>();
     for (const t of ts) m.set(t.label, [...(m.get(t.label) ?? []), t]);
     return m;
   };
-  const steps = [...group(inTask)].map(([label, ts]) => ({
-    label,
-    callsPerTask: ts.length / (runs * tasks),
-    medianMs: median(ts.map((t) => t.ms)),
-    syncMs: median(ts.map((t) => t.syncMs)),
-    msPerTask: ts.reduce((s, t) => s + t.ms, 0) / (runs * tasks),
-  }));
-  steps.sort((a, b) => b.msPerTask - a.msPerTask);
   const perRun = [...group(outside)].map(([label, ts]) => ({
     label,
     calls: ts.length / runs,
@@ -103,7 +130,18 @@ async function breakdown(tasks: number, runs: number): Promise<Breakdown> {
   return {
     taskMs: median(taskMs),
     gapMs: median(gapMs),
-    steps,
+    phases: (Object.keys(phase) as Array<keyof typeof phase>).map((k) => ({
+      label: labels[k],
+      medianMs: median(phase[k]),
+      msPerTask: mean(phase[k]),
+    })),
+    agentSyncMs: median(agentSync),
+    otherInTask: [...group(otherInTask)].map(([label, ts]) => ({
+      label,
+      callsPerTask: ts.length / (runs * tasks),
+      msPerTask: ts.reduce((s, t) => s + t.ms, 0) / (runs * tasks),
+    })),
+    helper: { perRun: helpers.length / runs, syncMs: median(helpers.map((t) => t.syncMs)) },
     logMsPerTask: logMs / (runs * tasks),
     perRun,
   };
@@ -176,7 +214,6 @@ export async function benchOrchestration(
       ],
     }),
   );
-  const childPerTask = b.steps.reduce((x, st) => x + st.msPerTask, 0);
   const lines = [
     `${repeats} repeats per size, sizes interleaved; medians.`,
     "",
@@ -195,18 +232,20 @@ export async function benchOrchestration(
     `With an agent that takes 5 s per task, the orchestration's share of wall time is ${fmt(perTask, 1)} / (${fmt(perTask, 1)} + 5000) = **${fmt(100 * share, 2)} %** per task ` +
       `(${fmt((100 * (perTask * 3 + fitNoAgent.intercept)) / (perTask * 3 + fitNoAgent.intercept + 3 * AGENT_MS), 2)} % of a 3-task run with the per-run cost).`,
     "",
-    `Where a task's time goes: 20-task runs, commit only, every child process timed from the spawn call to its exit ` +
-      `(the synchronous part of spawning, fork + exec while the event loop waits, shown apart), and every run-log write. ` +
-      `A task (task.started → task.finished) takes ${fmt(b.taskMs, 1)} ms (median) in these runs, plus ${fmt(b.gapMs, 1)} ms between tasks.`,
+    `Where a task's time goes: 20-task runs, commit only, every child process timed from the spawn call to its exit, ` +
+      `every run-log write timed. A task (task.started → task.finished) takes ${fmt(b.taskMs, 1)} ms (median) in these runs, ` +
+      `plus ${fmt(b.gapMs, 1)} ms between tasks.`,
     "",
-    "| step | processes per task | median per call (ms) | of which spawning (ms) | ms per task |",
-    "| --- | ---: | ---: | ---: | ---: |",
-    ...b.steps.map(
-      (x) =>
-        `| \`${x.label}\`${STEP_NOTES[x.label] ?? ""} | ${fmt(x.callsPerTask, 1)} | ${fmt(x.medianMs, 1)} | ${fmt(x.syncMs, 1)} | ${fmt(x.msPerTask, 1)} |`,
-    ),
-    `| run-log writes (sync appends, 5 lines) | | | | ${fmt(b.logMsPerTask, 2)} |`,
-    `| the rest: prompt build, prompt temp file, stream parsing, promise hops | | | | ${fmt(b.taskMs - childPerTask - b.logMsPerTask, 1)} |`,
+    "| phase of a task | median (ms) | mean per task (ms) |",
+    "| --- | ---: | ---: |",
+    ...b.phases.map((x) => `| ${x.label} | ${fmt(x.medianMs, 1)} | ${fmt(x.msPerTask, 1)} |`),
+    "",
+    `Of the agent's process, the spawn call itself (fork + exec, the event loop waits) takes ${fmt(b.agentSyncMs, 1)} ms (median). ` +
+      `Run-log writes (sync appends, 5 lines a task) take ${fmt(b.logMsPerTask, 2)} ms per task in all. ` +
+      `The commit helper (\`${HELPER}\`): ${fmt(b.helper.perRun, 1)} per run, its spawn call ${fmt(b.helper.syncMs, 1)} ms, then it lives until the run ends. ` +
+      (b.otherInTask.length
+        ? `Other processes inside tasks: ${b.otherInTask.map((x) => `\`${x.label}\` ${fmt(x.callsPerTask, 1)} per task, ${fmt(x.msPerTask, 1)} ms per task`).join("; ")}.`
+        : "No other process starts inside a task."),
     "",
     "Per run (once per run, whatever the task count):",
     "",
