@@ -17,6 +17,8 @@ import type { MemorySample } from "../src/cli/memory-sampler.js";
 import { createRunQueue } from "../src/queue/run-queue.js";
 import { deleteKeys, REDIS_URL } from "../test/helpers/redis.js";
 import { startLocalGitHub, type LocalGitHub } from "../test/support/local-github/index.js";
+import { summarize } from "./lib/heap-snapshot-summary.js";
+import { smapsOf, type SmapsSummary } from "./lib/smaps.js";
 import { builtCli, ROOT, rssOf, startNodeProcess, TSX_LOADER } from "./lib/processes.js";
 import { createCommandAgentRepo, noWriteSpacingArgs, queueRunsThroughServe } from "./lib/queued-runs.js";
 import { fmt, median } from "./lib/stats.js";
@@ -68,6 +70,10 @@ export const VARIANTS: Record<string, Variant> = {
     label: "--max-semi-space-size=2 and MALLOC_ARENA_MAX=2",
     env: { NODE_OPTIONS: "--max-semi-space-size=2", MALLOC_ARENA_MAX: "2" },
   },
+  "v8-pool-1": {
+    label: "NODE_OPTIONS=--v8-pool-size=1 (one V8 platform thread instead of 4)",
+    env: { NODE_OPTIONS: "--v8-pool-size=1" },
+  },
   "no-sampler-proc": { label: "as shipped, RSS from /proc only (no MAESTRO_DEBUG_MEMORY_FILE)" },
 };
 
@@ -91,6 +97,12 @@ interface WorkerResult {
   failed: number;
   /** CPU seconds of the worker process itself (not git nor agents) per run. */
   cpuSPerRun: number;
+  /** With BENCH_MEMORY_SNAPSHOT_DIR: live heap (snapshot after a full GC), idle and at full concurrency. */
+  liveIdleMb?: number;
+  /** Resident memory by mapping (/proc/<pid>/smaps): idle, and at the highest RSS with every slot busy. */
+  idleSmaps?: SmapsSummary;
+  peakSmaps?: SmapsSummary;
+  liveBusyMb?: number;
 }
 
 const MB = 2 ** 20;
@@ -174,6 +186,7 @@ async function oneWorker(
     ...gh.env(),
   });
   let worker: Awaited<ReturnType<typeof startNodeProcess>> | undefined;
+  let snapDir: string | undefined;
   try {
     const repo = await createCommandAgentRepo(gh, "wmem", o.agentMs);
     await queueRunsThroughServe({
@@ -187,8 +200,17 @@ async function oneWorker(
     const preload = variant.tsxPreload
       ? ["--import", TSX_LOADER, "--import", "./bench/lib/no-write-spacing.ts"]
       : noWriteSpacingArgs();
+    // Diagnostics (BENCH_MEMORY_SNAPSHOT_DIR): heap snapshots of the idle worker and at full concurrency.
+    snapDir = process.env.BENCH_MEMORY_SNAPSHOT_DIR
+      ? path.resolve(
+          process.env.BENCH_MEMORY_SNAPSHOT_DIR,
+          `${variantName}-${randomBytes(2).toString("hex")}`,
+        )
+      : undefined;
+    if (snapDir) fs.mkdirSync(snapDir, { recursive: true });
+    const snapArgs = snapDir ? ["--heapsnapshot-signal=SIGUSR2", `--diagnostic-dir=${snapDir}`] : [];
     worker = await startNodeProcess(
-      [...preload, ...(variant.nodeArgs ?? []), cli, "worker"],
+      [...preload, ...snapArgs, ...(variant.nodeArgs ?? []), cli, "worker"],
       {
         ...baseEnv(path.join(tmp, "worker")),
         ...(variantName === "no-sampler-proc" ? {} : { MAESTRO_DEBUG_MEMORY_FILE: memFile }),
@@ -200,14 +222,29 @@ async function oneWorker(
     // Settle: the idle worker, taking jobs from a paused queue.
     await new Promise((r) => setTimeout(r, 1500));
     const idleProcRss = rssOf(pid);
+    const idleSmaps = smapsOf(pid);
+    let peakSmaps: SmapsSummary | undefined;
+    if (snapDir) {
+      worker.child.kill("SIGUSR2");
+      await new Promise((r) => setTimeout(r, 3000));
+    }
     const cpu0 = ownCpuSeconds(pid);
+    let busyPolls = 0;
     const polls: { t: number; active: number; rss: number }[] = [];
     const t0 = Date.now();
     await queue.resume();
     let failed = 0;
     for (;;) {
       const c = await queue.getJobCounts("active", "completed", "failed");
-      polls.push({ t: Date.now(), active: c.active ?? 0, rss: rssOf(pid) });
+      const rss = rssOf(pid);
+      const busy = (c.active ?? 0) >= o.concurrency;
+      // The mappings at the highest RSS with every slot busy.
+      if (busy && rss > Math.max(0, ...polls.filter((p) => p.active >= o.concurrency).map((p) => p.rss)))
+        peakSmaps = smapsOf(pid) ?? peakSmaps;
+      polls.push({ t: Date.now(), active: c.active ?? 0, rss });
+      busyPolls = busy ? busyPolls + 1 : 0;
+      // Once, 3 s into full concurrency.
+      if (snapDir && busyPolls === 12) worker.child.kill("SIGUSR2");
       failed = c.failed ?? 0;
       if ((c.completed ?? 0) + failed >= o.runs) break;
       if (Date.now() - t0 > 15 * 60_000)
@@ -219,6 +256,13 @@ async function oneWorker(
     await new Promise((r) => setTimeout(r, 300));
     await worker.stop();
     const samples = readSamples(memFile);
+    const snaps = snapDir
+      ? fs
+          .readdirSync(snapDir)
+          .filter((f) => f.endsWith(".heapsnapshot"))
+          .sort()
+          .map((f) => [...summarize(path.join(snapDir!, f)).values()].reduce((a, e) => a + e.bytes, 0))
+      : [];
     const activeAt = (t: number) => {
       let a = 0;
       for (const p of polls) if (p.t <= t) a = p.active;
@@ -248,12 +292,16 @@ async function oneWorker(
       wallS,
       failed,
       cpuSPerRun: cpuS / o.runs,
+      ...(idleSmaps ? { idleSmaps } : {}),
+      ...(peakSmaps ? { peakSmaps } : {}),
+      ...(snaps.length === 2 ? { liveIdleMb: mb(snaps[0]!), liveBusyMb: mb(snaps[1]!) } : {}),
     };
   } finally {
     await worker?.stop();
     await queue.close();
     await deleteKeys(redis, prefix);
     await redis.quit();
+    if (snapDir) process.stderr.write(`worker-memory: heap snapshots in ${snapDir}\n`);
     if (process.env.BENCH_KEEP === "1") process.stderr.write(`worker-memory: kept ${tmp}\n`);
     else fs.rmSync(tmp, { recursive: true, force: true });
   }
@@ -281,7 +329,11 @@ export async function benchWorkerMemory(o: WorkerMemoryOptions): Promise<string>
         process.stderr.write(
           `worker-memory: round ${r + 1} ${v}: start ${fmt(res.startMb)} MB, idle ${fmt(res.idleMb)} MB, peak ${fmt(res.peakMb)} MB, ` +
             `peak at ${o.concurrency} runs ${fmt(res.peakAt4Mb)} MB (${res.samplesAt4} samples), heapUsed max ${fmt(res.maxHeapUsedMb)} MB, ` +
-            `new space max ${fmt(res.maxNewSpaceMb)} MB, ${fmt(res.wallS, 1)} s, worker CPU ${fmt(res.cpuSPerRun, 3)} s/run, failed ${res.failed}\n`,
+            `new space max ${fmt(res.maxNewSpaceMb)} MB, ${fmt(res.wallS, 1)} s, worker CPU ${fmt(res.cpuSPerRun, 3)} s/run, failed ${res.failed}` +
+            (res.liveIdleMb !== undefined
+              ? `, live heap idle ${fmt(res.liveIdleMb, 1)} MB, at ${o.concurrency} runs ${fmt(res.liveBusyMb!, 1)} MB`
+              : "") +
+            "\n",
         );
       }
     }
@@ -317,19 +369,66 @@ export async function benchWorkerMemory(o: WorkerMemoryOptions): Promise<string>
     "",
     `| variant | after imports (MB) | idle (MB) | peak RSS at ${o.concurrency} runs (MB) | × | median RSS at ${o.concurrency} runs (MB) | peak RSS (MB) | heap used max (MB) | new space max (MB) | worker CPU s per run | runs/min |`,
     "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
-    ...o.variants.map(
-      (v) =>
-        `| ${VARIANTS[v]!.label} | ${fmt(med(v, (r) => r.startMb))} | ${fmt(med(v, (r) => r.idleMb))} | ` +
-        `${fmt(med(v, (r) => r.peakAt4Mb))} | ${fmt(med(v, (r) => r.peakAt4Mb) / med(base, (r) => r.peakAt4Mb), 2)} | ` +
-        `${fmt(med(v, (r) => r.medianAt4Mb))} | ${fmt(med(v, (r) => r.peakMb))} | ${fmt(
+    ...o.variants.map((v) => {
+      const cells = [
+        fmt(med(v, (r) => r.startMb)),
+        fmt(med(v, (r) => r.idleMb)),
+        fmt(med(v, (r) => r.peakAt4Mb)),
+        fmt(med(v, (r) => r.peakAt4Mb) / med(base, (r) => r.peakAt4Mb), 2),
+        fmt(med(v, (r) => r.medianAt4Mb)),
+        fmt(med(v, (r) => r.peakMb)),
+        fmt(
           med(v, (r) => r.maxHeapUsedMb),
           1,
-        )} | ` +
-        `${fmt(
+        ),
+        fmt(
           med(v, (r) => r.maxNewSpaceMb),
           1,
-        )} | ${fmt(median(byVariant(v).map((r) => (o.runs / r.wallS) * 60)), 1)} |`,
-    ),
+        ),
+        fmt(
+          med(v, (r) => r.cpuSPerRun),
+          3,
+        ),
+        fmt(median(byVariant(v).map((r) => (o.runs / r.wallS) * 60)), 1),
+      ];
+      return `| ${VARIANTS[v]!.label} | ${cells.join(" | ")} |`;
+    }),
+    ...(results.some((r) => r.liveIdleMb !== undefined)
+      ? [
+          "",
+          "Live heap from heap snapshots (BENCH_MEMORY_SNAPSHOT_DIR; a snapshot runs a full GC first, and writing it " +
+            "inflates that round's RSS, so the RSS figures of such a run are not comparable): " +
+            o.variants
+              .map(
+                (v) =>
+                  `${VARIANTS[v]!.label}: idle ${fmt(
+                    med(v, (r) => r.liveIdleMb ?? NaN),
+                    1,
+                  )} MB, ` +
+                  `at ${o.concurrency} runs ${fmt(
+                    med(v, (r) => r.liveBusyMb ?? NaN),
+                    1,
+                  )} MB`,
+              )
+              .join("; ") +
+            ".",
+        ]
+      : []),
+    "",
+    `Resident memory by mapping (\`/proc/<pid>/smaps\`), idle and at the highest RSS with ${o.concurrency} runs (the round with the median peak):`,
+    "",
+    "| variant | when | total (MB) | node executable (file, shared) | other files | malloc main arena | malloc thread arenas | other anonymous (V8 heap, code, stacks) |",
+    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ...o.variants.flatMap((v) => {
+      const rs = byVariant(v)
+        .filter((r) => r.peakSmaps && r.idleSmaps)
+        .sort((a, b) => a.peakAt4Mb - b.peakAt4Mb);
+      const r = rs[Math.floor((rs.length - 1) / 2)];
+      if (!r) return [];
+      const row = (when: string, m: SmapsSummary) =>
+        `| ${VARIANTS[v]!.label} | ${when} | ${[m.totalKb, m.nodeBinaryKb, m.otherFilesKb, m.mallocMainKb, m.mallocThreadArenasKb, m.otherAnonKb].map((k) => fmt(k / 1024)).join(" | ")} |`;
+      return [row("idle", r.idleSmaps!), row(`${o.concurrency} runs`, r.peakSmaps!)];
+    }),
     "",
     "At the peak-RSS sample (the round with the median peak), where the RSS is:",
     "",
