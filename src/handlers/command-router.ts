@@ -11,6 +11,7 @@ import { react } from "../github/reactions.js";
 import { quoteCommand, reply } from "../github/reply.js";
 import { availablePlaybooks } from "../playbooks/resolve.js";
 import { createCommentOnce } from "../github/comment-once.js";
+import { RunStatusComment } from "../github/run-status-comment.js";
 import { statusMarker } from "../github/status-comment.js";
 import { claimDelivery, releaseDelivery } from "../queue/enqueue.js";
 import {
@@ -121,6 +122,10 @@ async function handleClaimed(
     // Seen and authorized, then each queued run's status comment, then one reply for the rest.
     if (eyes) await react(t.octokit, t.reactionTarget, "accepted");
     for (const o of outcomes) if (o.statusComment) await postStatusComment(deps, t, o.statusComment);
+    for (const u of outcomes.flatMap((o) => o.statusUpdates ?? [])) {
+      const target = { owner: t.owner, repo: t.repo, issueNumber: t.issueNumber, runId: u.runId };
+      await new RunStatusComment(t.octokit, deps.store, target).write(u.body, true);
+    }
     await feedback(t, outcomes, eyes);
   });
 }

@@ -71,19 +71,30 @@ export async function cancelCommand(deps: AppDeps, t: Trigger, runId: string | u
     );
   }
   const lines: string[] = [];
+  const statusUpdates: Array<{ runId: string; body: string }> = [];
   for (const r of targets) {
     const res = await requestCancel(deps.store, r.runId, { queue: deps.queue });
     if (res.removed) {
       await setRunState(deps.store, r.runId, "cancelled");
       await markRunInactive(deps.store, { owner: t.owner, name: t.repo }, r.runId);
       lines.push(`- \`${r.runId}\` (\`${r.playbook}\`): cancelled before it started.`);
+      // No worker will write its outcome: the queued status comment says so itself.
+      statusUpdates.push({
+        runId: r.runId,
+        body:
+          `### Maestro run \`${r.runId}\`: ⏹️ cancelled\n\nCancelled by @${t.sender.login} before it started; nothing was changed.\n\n` +
+          `Start it again with \`/maestro retry ${r.runId}\`.\n`,
+      });
     } else {
       lines.push(`- \`${r.runId}\` (\`${r.playbook}\`): stopping; what was already committed is pushed.`);
     }
   }
-  return accepted(
-    `Cancel requested by @${t.sender.login}:\n\n${lines.join("\n")}\n\nResume with \`/maestro retry RUN\`.\n`,
-  );
+  return {
+    ...accepted(
+      `Cancel requested by @${t.sender.login}:\n\n${lines.join("\n")}\n\nResume with \`/maestro retry RUN\`.\n`,
+    ),
+    ...(statusUpdates.length > 0 ? { statusUpdates } : {}),
+  };
 }
 
 export async function retryCommand(

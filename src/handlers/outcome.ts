@@ -6,6 +6,8 @@ export interface Outcome {
   kind?: "invalid";
   /** A queued run's status comment, posted after the webhook is answered. */
   statusComment?: { runId: string; body: string };
+  /** Final texts for existing status comments (a run cancelled before it started), after the answer. */
+  statusUpdates?: Array<{ runId: string; body: string }>;
 }
 
 export const accepted = (reply?: string): Outcome =>

@@ -53,7 +53,7 @@ import { preflight } from "./preflight.js";
 import { silentLog, type Installation, type WorkerDeps } from "./deps.js";
 import { readMirrorRepoConfig } from "./repo-config.js";
 import { branchFor, followUpBase, resumeChain, syncRunBranch } from "./run-branch.js";
-import { RunStatusComment } from "./run-status-comment.js";
+import { RunStatusComment } from "../github/run-status-comment.js";
 import { StatusUpdater } from "./status-updater.js";
 
 export interface RunJobResult {

@@ -1,7 +1,7 @@
 // Edits the run's one status comment as the run progresses. Edits are coalesced (the latest text
 // wins) and spaced out, and a failed progress edit never fails the run; only the final edit counts.
 import type { WorkerLog } from "./deps.js";
-import type { RunStatusComment } from "./run-status-comment.js";
+import type { RunStatusComment } from "../github/run-status-comment.js";
 
 export class StatusUpdater {
   private pending: string | null = null;

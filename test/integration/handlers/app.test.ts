@@ -464,6 +464,11 @@ describe("runs", () => {
     await comment(`/maestro cancel ${job!.runId}`);
     expect(await jobs()).toEqual([]);
     expect(replies()[0]).toContain("cancelled before it started");
+    // Its status comment no longer says "queued": no worker will ever write its outcome.
+    expect(statusComments()).toHaveLength(1);
+    expect(statusComments()[0]).toContain("cancelled");
+    expect(statusComments()[0]).not.toContain("queued");
+    expect(statusComments()[0]).toContain(`/maestro retry ${job!.runId}`);
     const runs = await listIssueRuns(store, { owner: OWNER, name: REPO }, 1);
     expect(runs[0]).toMatchObject({ runId: job!.runId, state: "cancelled" });
     await comment("/maestro cancel");

@@ -7,7 +7,7 @@ import {
   saveStatusCommentId,
 } from "../../../src/queue/status-comment-ref.js";
 import { statusMarker } from "../../../src/github/status-comment.js";
-import { RunStatusComment } from "../../../src/workers/run-status-comment.js";
+import { RunStatusComment } from "../../../src/github/run-status-comment.js";
 import {
   generateAppPrivateKey,
   installationOctokit,

@@ -1,9 +1,10 @@
-// The worker's writes to a run's status comment. The webhook handler posts the comment after GitHub
-// has its answer, so a worker may start the run first: it then either creates the comment itself (no
-// one has claimed it) or, while the handler's post is under way, skips progress and waits for the
-// comment before its final text. A claim whose poster died lapses, and the worker takes over.
-import type { Octokit } from "../github/octokit.js";
-import { upsertStatusComment } from "../github/status-comment.js";
+// Writes to a run's status comment after it was queued (the worker's progress and outcome, a cancel's
+// note). The webhook handler posts the comment after GitHub has its answer, so a worker may start the
+// run first: it then either creates the comment itself (no one has claimed it) or, while the handler's
+// post is under way, skips progress and waits for the comment before a final text. A claim whose
+// poster died lapses, and the writer takes over.
+import type { Octokit } from "./octokit.js";
+import { upsertStatusComment } from "./status-comment.js";
 import type { Store } from "../queue/connection.js";
 import {
   claimStatusComment,
