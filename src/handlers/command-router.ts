@@ -14,6 +14,7 @@ import { createCommentOnce } from "../github/comment-once.js";
 import { RunStatusComment } from "../github/run-status-comment.js";
 import { statusMarker } from "../github/status-comment.js";
 import { claimDelivery, releaseDelivery } from "../queue/enqueue.js";
+import { claimRefusalReply } from "../queue/refusal-replies.js";
 import {
   claimStatusComment,
   releaseStatusComment,
@@ -81,6 +82,10 @@ async function handleClaimed(
   if (!auth.ok) {
     if (!auth.reply || opts.automatic) return;
     for (const c of commands) deps.metrics?.command(c.ok ? c.command.verb : "invalid", "refused");
+    if (!(await claimRefusalReply(deps.store, { owner: t.owner, name: t.repo }, t.sender.login))) {
+      t.log.info({ delivery: t.deliveryId, sender: t.sender.login }, "maestro: refused again, not answered");
+      return;
+    }
     afterAnswer(deps, t, () => feedback(t, [refused(`Maestro did not run this: ${auth.reason}`)]));
     return;
   }

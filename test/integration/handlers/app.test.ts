@@ -295,6 +295,18 @@ describe("who may trigger", () => {
     expect(gh.state.reactions).toEqual([{ target: expect.stringMatching(/^comment:/), content: "confused" }]);
   });
 
+  it("a sender refused again soon is not answered again: strangers cannot make the bot write", async () => {
+    for (let i = 0; i < 4; i++) await comment(`/maestro run fix-issue -- try ${i}`, { sender: "spammer" });
+    await comment("/maestro help", { sender: "Spammer" });
+    expect(await jobs()).toEqual([]);
+    expect(replies()).toHaveLength(1);
+    expect(gh.state.reactions.filter((r) => r.content === "confused")).toHaveLength(1);
+    // Someone else refused in the same repo still gets their answer.
+    gh.state.permissions["mallory"] = "read";
+    await comment("/maestro run fix-issue", { sender: "mallory" });
+    expect(replies()).toHaveLength(2);
+  });
+
   it("a bot sender gets no job, no reply, and costs no GitHub call", async () => {
     await comment("/maestro run fix-issue", { sender: "dependabot[bot]", senderType: "Bot" });
     await comment("/maestro help", { sender: "some-app", senderType: "Bot" });
