@@ -103,6 +103,8 @@ interface WorkerResult {
   idleSmaps?: SmapsSummary;
   peakSmaps?: SmapsSummary;
   liveBusyMb?: number;
+  /** Live heap once every run is done (what runs leave behind). */
+  liveAfterMb?: number;
 }
 
 const MB = 2 ** 20;
@@ -254,6 +256,16 @@ async function oneWorker(
     const wallS = (Date.now() - t0) / 1000;
     const cpuS = ownCpuSeconds(pid) - cpu0;
     await new Promise((r) => setTimeout(r, 300));
+    if (snapDir) {
+      worker.child.kill("SIGUSR2");
+      for (let t = Date.now(); Date.now() - t < 30_000;) {
+        const written = fs.readdirSync(snapDir).filter((f) => f.endsWith(".heapsnapshot"));
+        if (written.length >= 3) break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      // The file appears when the snapshot starts; give the writer time to finish it.
+      await new Promise((r) => setTimeout(r, 3000));
+    }
     await worker.stop();
     const samples = readSamples(memFile);
     const snaps = snapDir
@@ -294,7 +306,9 @@ async function oneWorker(
       cpuSPerRun: cpuS / o.runs,
       ...(idleSmaps ? { idleSmaps } : {}),
       ...(peakSmaps ? { peakSmaps } : {}),
-      ...(snaps.length === 2 ? { liveIdleMb: mb(snaps[0]!), liveBusyMb: mb(snaps[1]!) } : {}),
+      ...(snaps.length === 3
+        ? { liveIdleMb: mb(snaps[0]!), liveBusyMb: mb(snaps[1]!), liveAfterMb: mb(snaps[2]!) }
+        : {}),
     };
   } finally {
     await worker?.stop();
@@ -331,7 +345,7 @@ export async function benchWorkerMemory(o: WorkerMemoryOptions): Promise<string>
             `peak at ${o.concurrency} runs ${fmt(res.peakAt4Mb)} MB (${res.samplesAt4} samples), heapUsed max ${fmt(res.maxHeapUsedMb)} MB, ` +
             `new space max ${fmt(res.maxNewSpaceMb)} MB, ${fmt(res.wallS, 1)} s, worker CPU ${fmt(res.cpuSPerRun, 3)} s/run, failed ${res.failed}` +
             (res.liveIdleMb !== undefined
-              ? `, live heap idle ${fmt(res.liveIdleMb, 1)} MB, at ${o.concurrency} runs ${fmt(res.liveBusyMb!, 1)} MB`
+              ? `, live heap idle ${fmt(res.liveIdleMb, 1)} MB, at ${o.concurrency} runs ${fmt(res.liveBusyMb!, 1)} MB, after the runs ${fmt(res.liveAfterMb!, 1)} MB`
               : "") +
             "\n",
         );
@@ -401,14 +415,21 @@ export async function benchWorkerMemory(o: WorkerMemoryOptions): Promise<string>
             o.variants
               .map(
                 (v) =>
-                  `${VARIANTS[v]!.label}: idle ${fmt(
-                    med(v, (r) => r.liveIdleMb ?? NaN),
-                    1,
-                  )} MB, ` +
-                  `at ${o.concurrency} runs ${fmt(
-                    med(v, (r) => r.liveBusyMb ?? NaN),
-                    1,
-                  )} MB`,
+                  `${VARIANTS[v]!.label}: ` +
+                  [
+                    `idle ${fmt(
+                      med(v, (r) => r.liveIdleMb ?? NaN),
+                      1,
+                    )} MB`,
+                    `at ${o.concurrency} runs ${fmt(
+                      med(v, (r) => r.liveBusyMb ?? NaN),
+                      1,
+                    )} MB`,
+                    `after the ${o.runs} runs ${fmt(
+                      med(v, (r) => r.liveAfterMb ?? NaN),
+                      1,
+                    )} MB`,
+                  ].join(", "),
               )
               .join("; ") +
             ".",
