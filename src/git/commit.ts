@@ -121,6 +121,9 @@ interface Answer {
   stderr: string;
 }
 
+/** Errors of a request the helper never answered because it was already gone. */
+const diedBeforeAnswer = new WeakSet<object>();
+
 interface Helper {
   ask(request: string): Promise<Answer>;
   end(): Promise<void>;
@@ -161,7 +164,11 @@ export function openCommitSession(opts: { cwd: string; author: Person }): Commit
   return {
     stage: () =>
       serial(async () => {
-        const a = await ask("stage");
+        // A helper that died since the last task (killed, say) is only noticed when asked: staging again is harmless.
+        const a = await ask("stage").catch((err: unknown) => {
+          if (diedBeforeAnswer.has(err as object)) return ask("stage");
+          throw err;
+        });
         if (a.status !== 0) throw scriptError(STAGE_STEPS[a.status] ?? ["add", "-A"], cwd, a);
         return parseNameStatus(a.stdout);
       }),
@@ -205,7 +212,9 @@ function startHelper(
   let err = "";
   let status: number | undefined;
   let errDone = false;
-  let pending: { request: string; resolve: (a: Answer) => void; reject: (e: Error) => void } | undefined;
+  let pending:
+    | { request: string; answered: boolean; resolve: (a: Answer) => void; reject: (e: Error) => void }
+    | undefined;
   let exit: { code: number | null; signal: string | null; spawnError?: Error } | undefined;
   const exited = new Promise<void>((resolve) => {
     const done = (e: NonNullable<typeof exit>) => {
@@ -216,7 +225,9 @@ function startHelper(
       // Died mid-request (or never started): the request fails with what the process said.
       if (pending) {
         const args = pending.request === "stage" ? ["add", "-A"] : COMMIT_ARGS;
-        pending.reject(scriptError(args, cwd, { status: e.code ?? -1, stdout: out, stderr: err }, e));
+        const error = scriptError(args, cwd, { status: e.code ?? -1, stdout: out, stderr: err }, e);
+        if (!e.spawnError && !pending.answered) diedBeforeAnswer.add(error);
+        pending.reject(error);
       }
       pending = undefined;
     };
@@ -237,6 +248,7 @@ function startHelper(
   child.stdin.on("error", () => {});
   child.stdout.setEncoding("utf8");
   child.stdout.on("data", (d: string) => {
+    if (pending) pending.answered = true;
     out += d;
     const m = OUT_FRAME.exec(out);
     if (!m) return;
@@ -246,6 +258,7 @@ function startHelper(
   });
   child.stderr.setEncoding("utf8");
   child.stderr.on("data", (d: string) => {
+    if (pending) pending.answered = true;
     err = err.length > MAX_STDERR ? err.slice(-MAX_STDERR) + d : err + d;
     if (!err.endsWith(ERR_FRAME)) return;
     errDone = true;
@@ -255,7 +268,7 @@ function startHelper(
     ask(request) {
       if (exit) return Promise.reject(new Error("commit session: the helper process has exited"));
       return new Promise<Answer>((resolve, reject) => {
-        pending = { request, resolve, reject };
+        pending = { request, answered: false, resolve, reject };
         child.stdin.write(`${request}\n`);
       });
     },
