@@ -185,6 +185,8 @@ async function oneWorker(
     MAESTRO_REDIS_PREFIX: prefix,
     MAESTRO_DATA_DIR: dataDir,
     MAESTRO_CONCURRENCY: String(o.concurrency),
+    // Octokit's in-process spacing (which the preload removes), not the Redis-shared one.
+    MAESTRO_SHARED_WRITE_LIMIT: "0",
     ...gh.env(),
   });
   let worker: Awaited<ReturnType<typeof startNodeProcess>> | undefined;
@@ -267,6 +269,9 @@ async function oneWorker(
       await new Promise((r) => setTimeout(r, 3000));
     }
     await worker.stop();
+    // The worker must really have run without write spacing, or its 4 runs mostly waited.
+    if (!worker.output().includes("no-write-spacing: octokit-write minTime 0"))
+      throw new Error(`worker-memory: the worker kept its write spacing:\n${worker.output().slice(-2000)}`);
     const samples = readSamples(memFile);
     const snaps = snapDir
       ? fs
