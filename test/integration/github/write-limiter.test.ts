@@ -163,6 +163,34 @@ describe("write limiter", () => {
     expect(scheduled).toBe(1);
   });
 
+  it("keeps plain and notifying writes of two processes ≥ 1 s apart, notifying ones ≥ 3 s", async () => {
+    // As the throttling plugin calls the groups: `write` for every write, then `notifications` for one
+    // that notifies people; two limiters on their own connections stand for two processes.
+    const prefix = uniquePrefix("write-limit-mixed");
+    prefixes.push(prefix);
+    const clients = [new Redis(REDIS_URL), new Redis(REDIS_URL)];
+    const limiters = clients.map((redis) => createWriteLimiter({ redis, prefix }));
+    const sent: { at: number; notifying: boolean }[] = [];
+    const write = async (limiter: WriteLimiter, notifying: boolean) => {
+      await limiter.write.key("5").schedule({}, async () => undefined);
+      if (notifying) await limiter.notifications.key("5").schedule({}, async () => undefined);
+      sent.push({ at: Date.now(), notifying });
+    };
+    try {
+      await Promise.all([
+        ...[true, false, true, false].map((n) => write(limiters[0]!, n)),
+        ...[true, false, false].map((n) => write(limiters[1]!, n)),
+      ]);
+    } finally {
+      for (const c of clients) await c.quit();
+    }
+    sent.sort((a, b) => a.at - b.at);
+    expect(sent).toHaveLength(7);
+    // Nominally 1000 and 3000 ms; generous margins for a loaded machine.
+    expect(Math.min(...gaps(sent.map((s) => s.at)))).toBeGreaterThan(500);
+    expect(Math.min(...gaps(sent.filter((s) => s.notifying).map((s) => s.at)))).toBeGreaterThan(2000);
+  });
+
   it("spaces writes by itself, without waiting, when Redis is down", async () => {
     const down = new Redis("redis://127.0.0.1:1", { maxRetriesPerRequest: 1, retryStrategy: () => null });
     down.on("error", () => undefined);
