@@ -193,13 +193,16 @@ async function round(gh: LocalGitHub, cli: string, workers: number, o: ScaleOpti
     }
     const wallMs = Date.now() - t0;
     const load1 = os.loadavg()[0]!;
-    // Writes as they reached GitHub, per installation (token requests are not writes).
+    // REST writes as they reached GitHub, per installation: not token requests, not git's smart-HTTP POSTs
+    // (fetch, push), which are no API requests.
     const byInstallation = new Map<string, number[]>();
     let writes = 0;
     for (const r of gh.requests()) {
       if (
         r.at < t0 ||
         r.method === "GET" ||
+        r.route === null ||
+        r.route.startsWith("GIT ") ||
         r.route === "POST /app/installations/{installation_id}/access_tokens"
       )
         continue;
