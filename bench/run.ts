@@ -67,7 +67,10 @@ const benches: Record<string, { title: string; run: () => Promise<string> }> = {
         rounds: repeats(3),
         agentMs: Number(process.env.BENCH_SCALE_AGENT_MS ?? 500),
         concurrency: 4,
-        variants: (process.env.BENCH_MEMORY_VARIANTS ?? "default,semi-space-2,arena-2").split(","),
+        variants: (
+          process.env.BENCH_MEMORY_VARIANTS ??
+          "default,semi-space-2,semi-space-4,arena-2,v8-pool-1,tsx-preload"
+        ).split(","),
       }),
   },
   "claude-code": {

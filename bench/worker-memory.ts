@@ -456,10 +456,11 @@ export async function benchWorkerMemory(o: WorkerMemoryOptions): Promise<string>
       return [row("idle", r.idleSmaps!), row(`${o.concurrency} runs`, r.peakSmaps!)];
     }),
     "",
-    "At the peak-RSS sample (the round with the median peak), where the RSS is:",
+    "V8's own view at the peak-RSS sample (the round with the median peak; committed sizes move with each GC, " +
+      "so one sample is indicative only):",
     "",
-    "| variant | RSS | V8 heap committed | of which new space | old space | code space | large objects | heap used | external (of which array buffers) | outside the V8 heap |",
-    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    "| variant | RSS | V8 heap committed | of which new space | old space | code space | large objects | heap used | external (of which array buffers) |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ...o.variants
       .filter((v) => byVariant(v).some((r) => r.atPeak))
       .map((v) => {
@@ -470,7 +471,7 @@ export async function benchWorkerMemory(o: WorkerMemoryOptions): Promise<string>
         return (
           `| ${VARIANTS[v]!.label} | ${fmt(mb(s.rss))} | ${fmt(heapSpaces(s))} | ${fmt(space(s, "new_space"))} | ` +
           `${fmt(space(s, "old_space"))} | ${fmt(space(s, "code_space"))} | ${fmt(space(s, "large_object_space"))} | ` +
-          `${fmt(mb(s.heapUsed))} | ${fmt(mb(s.external))} (${fmt(mb(s.arrayBuffers))}) | ${fmt(mb(s.rss) - heapSpaces(s))} |`
+          `${fmt(mb(s.heapUsed))} | ${fmt(mb(s.external))} (${fmt(mb(s.arrayBuffers))}) |`
         );
       }),
   ].join("\n");
