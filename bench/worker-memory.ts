@@ -185,7 +185,7 @@ async function oneWorker(
     MAESTRO_REDIS_PREFIX: prefix,
     MAESTRO_DATA_DIR: dataDir,
     MAESTRO_CONCURRENCY: String(o.concurrency),
-    // Octokit's in-process spacing (which the preload removes), not the Redis-shared one.
+    // Octokit's in-process spacing, which the preload removes (it turns the shared one off as well).
     MAESTRO_SHARED_WRITE_LIMIT: "0",
     ...gh.env(),
   });

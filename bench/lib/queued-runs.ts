@@ -45,8 +45,7 @@ export async function createCommandAgentRepo(
 
 /**
  * Pauses the queue and queues `runs` 3-task runs on `repo` through `maestro serve` (env: the serve's
- * environment, with the queue's Redis prefix, and MAESTRO_SHARED_WRITE_LIMIT=0: the preload only removes
- * Octokit's in-process spacing, not the Redis-shared one); returns once they all wait in the queue and serve is gone.
+ * environment, with the queue's Redis prefix); returns once they all wait in the queue and serve is gone.
  */
 export async function queueRunsThroughServe(o: {
   gh: LocalGitHub;
