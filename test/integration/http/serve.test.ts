@@ -58,7 +58,7 @@ async function deliver(
     createHmac("sha256", opts.secret ?? SECRET)
       .update(body)
       .digest("hex");
-  return fetch(`${url}${opts.path ?? "/api/github/webhooks"}`, {
+  const res = await fetch(`${url}${opts.path ?? "/api/github/webhooks"}`, {
     method: "POST",
     body,
     headers: {
@@ -68,6 +68,19 @@ async function deliver(
       "x-hub-signature-256": sig,
     },
   });
+  await feedbackPosted(url);
+  return res;
+}
+
+/** Replies and reactions are posted after the answer: wait until serve says none is left. */
+async function feedbackPosted(url: string): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    if (/^maestro_feedback_pending 0$/m.test(metrics)) return;
+    if (Date.now() > deadline) throw new Error("serve's feedback was still being posted after 20 s");
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 describe("startServer", () => {
