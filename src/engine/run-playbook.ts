@@ -41,9 +41,12 @@ export async function runPlaybook(opts: RunPlaybookOptions): Promise<RunResult> 
     worktreePath = wt.path;
     worktreeReady = true;
     baseSha = wt.baseSha;
-    // One helper process stages and commits every task of the run (src/git/commit.ts).
+    const checkpoints = committedTasks({ cwd: wt.path, baseRef: baseSha });
+    // One helper process stages and commits every task of the run (src/git/commit.ts). Started while
+    // `git log` runs, so the blocking part of its spawn overlaps that process instead of adding to the run.
     commits = openCommitSession({ cwd: wt.path, author: opts.author });
-    const done = await committedTasks({ cwd: wt.path, baseRef: baseSha });
+    commits.start();
+    const done = await checkpoints;
 
     log.write({
       type: "run.started",

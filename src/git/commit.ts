@@ -73,6 +73,8 @@ export type CommitMessageOptions = Pick<
 
 /** A run's staging and commits, one child process for all of them (see `openCommitSession`). */
 export interface CommitSession {
+  /** Start the helper now rather than on first use: its spawn blocks the event loop, so do it while another child runs. */
+  start(): void;
   /** `git add -A`, then everything staged: what the next commit would hold, including what the agent staged itself. */
   stage(): Promise<StagedChanges>;
   /** Commit what `stage` staged; null when nothing is staged (unless allowEmpty). */
@@ -155,13 +157,16 @@ export function openCommitSession(opts: { cwd: string; author: Person }): Commit
     queue = next.catch(() => undefined);
     return next;
   };
+  const running = () => (helper ??= startHelper(cwd, env, messageFile(), () => (helper = undefined)));
   const ask = async (request: string) => {
     if (closed) throw new Error("commit session: used after close()");
-    helper ??= startHelper(cwd, env, messageFile(), () => (helper = undefined));
-    return helper.ask(request);
+    return running().ask(request);
   };
 
   return {
+    start: () => {
+      if (!closed) running();
+    },
     stage: () =>
       serial(async () => {
         // A helper that died since the last task (killed, say) is only noticed when asked: staging again is harmless.
