@@ -116,6 +116,22 @@ describe("openCommitSession", () => {
     await expect(s.stage()).rejects.toThrow(/after close/);
   });
 
+  it("start() spawns the helper ahead of the first request, once; never after close()", async () => {
+    const r = await repo();
+    const s = openCommitSession({ cwd: r.dir, author: bot });
+    expect(sessionHelpers()).toEqual([]);
+    s.start();
+    s.start();
+    const helpers = sessionHelpers();
+    expect(helpers).toHaveLength(1);
+    await write(r, "a.txt", "a\n");
+    expect((await s.stage()).files).toEqual(["a.txt"]);
+    expect(sessionHelpers()).toEqual(helpers);
+    await s.close();
+    s.start();
+    expect(sessionHelpers()).toEqual([]);
+  });
+
   it("starts a new helper when the previous one died between tasks", async () => {
     const r = await repo();
     const s = openCommitSession({ cwd: r.dir, author: bot });
