@@ -22,6 +22,8 @@ export const DEFAULT_MAX_STALLED_COUNT = 2;
  * are handed over (resumed by another worker once their locks lapse).
  */
 export const DEFAULT_CLOSE_GRACE_MS = 60_000;
+/** How long a stop waits for the worker's Redis clients to finish connecting before it closes them. */
+const READY_WAIT_ON_CLOSE_MS = 10_000;
 
 export interface StartWorkerOptions {
   env: NodeJS.ProcessEnv;
@@ -75,6 +77,12 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
   const close = () =>
     (closing ??= (async () => {
       const grace = opts.closeGraceMs ?? DEFAULT_CLOSE_GRACE_MS;
+      // A BullMQ client closed while it still connects emits an 'error' after close() has dropped
+      // every listener, which ends the process (a stop right after start): let them connect first.
+      await Promise.race([
+        worker.waitUntilReady().catch(() => undefined),
+        new Promise((r) => setTimeout(r, READY_WAIT_ON_CLOSE_MS).unref()),
+      ]);
       // Take no new jobs, give the running ones the grace to finish.
       await worker.pause(true).catch(() => undefined);
       if (await processor.drain(grace)) {
