@@ -1,10 +1,11 @@
-// Writes to a run's status comment after it was queued (the worker's progress and outcome, a cancel's
-// note). The webhook handler posts the comment after GitHub has its answer, so a worker may start the
-// run first: it then either creates the comment itself (no one has claimed it) or, while the handler's
-// post is under way, skips progress and waits for the comment before a final text. A claim whose
-// poster died lapses, and the writer takes over.
+// A run's status comment: its creation after the run was queued, and every later text (the worker's
+// progress and outcome, a cancel's note). The webhook handler posts the comment after GitHub has its
+// answer, so a worker may start the run first: it then either creates the comment itself (no one has
+// claimed it) or, while the handler's post is under way, skips progress and waits for the comment
+// before a final text. A claim whose poster died lapses, and the writer takes over.
 import type { Octokit } from "./octokit.js";
-import { upsertStatusComment } from "./status-comment.js";
+import { createCommentOnce } from "./comment-once.js";
+import { statusMarker, upsertStatusComment } from "./status-comment.js";
 import type { Store } from "../queue/connection.js";
 import {
   claimStatusComment,
@@ -29,8 +30,30 @@ export class RunStatusComment {
     private readonly pollMs = 500,
   ) {}
 
-  get id(): number | undefined {
-    return this.target.commentId;
+  /**
+   * The queued run's first text, posted once by whoever claims the comment first; false when another
+   * process (a worker that picked the run up already) has it. A fresh run has no comment to search for.
+   */
+  async createIfUnclaimed(body: string): Promise<boolean> {
+    const { runId } = this.target;
+    if (!(await claimStatusComment(this.store, runId))) return false;
+    try {
+      const marker = statusMarker(runId);
+      const r = await createCommentOnce(this.octokit, {
+        owner: this.target.owner,
+        repo: this.target.repo,
+        issueNumber: this.target.issueNumber,
+        body: body.includes(marker) ? body : `${marker}\n${body}`,
+        marker,
+      });
+      this.target.commentId = r.id;
+      await saveStatusCommentId(this.store, runId, r.id);
+      return true;
+    } catch (err) {
+      // Given back, so the worker creates the comment without waiting for the claim to lapse.
+      await releaseStatusComment(this.store, runId).catch(() => undefined);
+      throw err;
+    }
   }
 
   /**

@@ -10,16 +10,9 @@ import { getPermission } from "../github/permission.js";
 import { react } from "../github/reactions.js";
 import { quoteCommand, reply } from "../github/reply.js";
 import { availablePlaybooks } from "../playbooks/resolve.js";
-import { createCommentOnce } from "../github/comment-once.js";
 import { RunStatusComment } from "../github/run-status-comment.js";
-import { statusMarker } from "../github/status-comment.js";
 import { claimDelivery, releaseDelivery } from "../queue/enqueue.js";
 import { claimRefusalReply } from "../queue/refusal-replies.js";
-import {
-  claimStatusComment,
-  releaseStatusComment,
-  saveStatusCommentId,
-} from "../queue/status-comment-ref.js";
 import type { AppDeps } from "./deps.js";
 import { loadRepoConfig } from "./load-config.js";
 import { cancelCommand, retryCommand, statusCommand } from "./manage-runs.js";
@@ -126,11 +119,17 @@ async function handleClaimed(
   afterAnswer(deps, t, async () => {
     // Seen and authorized, then each queued run's status comment, then one reply for the rest.
     if (eyes) await react(t.octokit, t.reactionTarget, "accepted");
-    for (const o of outcomes) if (o.statusComment) await postStatusComment(deps, t, o.statusComment);
-    for (const u of outcomes.flatMap((o) => o.statusUpdates ?? [])) {
-      const target = { owner: t.owner, repo: t.repo, issueNumber: t.issueNumber, runId: u.runId };
-      await new RunStatusComment(t.octokit, deps.store, target).write(u.body, true);
-    }
+    const statusOf = (runId: string) =>
+      new RunStatusComment(t.octokit, deps.store, {
+        owner: t.owner,
+        repo: t.repo,
+        issueNumber: t.issueNumber,
+        runId,
+      });
+    for (const o of outcomes)
+      if (o.statusComment) await statusOf(o.statusComment.runId).createIfUnclaimed(o.statusComment.body);
+    for (const u of outcomes.flatMap((o) => o.statusUpdates ?? []))
+      await statusOf(u.runId).write(u.body, true);
     await feedback(t, outcomes, eyes);
   });
 }
@@ -139,32 +138,6 @@ async function handleClaimed(
 function afterAnswer(deps: AppDeps, t: Trigger, task: () => Promise<void>): void {
   if (deps.background) deps.background.run(`feedback on delivery ${t.deliveryId}`, t.log, task);
   else void task().catch((err: unknown) => t.log.error({ err: String(err) }, "maestro: feedback failed"));
-}
-
-/**
- * The queued run's status comment, unless the worker got to the run first and made it. On failure
- * the claim is given back, so the worker creates the comment without waiting for the claim to lapse.
- */
-async function postStatusComment(
-  deps: AppDeps,
-  t: Trigger,
-  s: NonNullable<Outcome["statusComment"]>,
-): Promise<void> {
-  if (!(await claimStatusComment(deps.store, s.runId))) return;
-  try {
-    const marker = statusMarker(s.runId);
-    const r = await createCommentOnce(t.octokit, {
-      owner: t.owner,
-      repo: t.repo,
-      issueNumber: t.issueNumber,
-      body: s.body.includes(marker) ? s.body : `${marker}\n${s.body}`,
-      marker,
-    });
-    await saveStatusCommentId(deps.store, s.runId, r.id);
-  } catch (err) {
-    await releaseStatusComment(deps.store, s.runId).catch(() => undefined);
-    throw err;
-  }
 }
 
 async function authorizeSender(deps: AppDeps, t: Trigger, config: RepoConfig): Promise<AuthorizeResult> {

@@ -11,10 +11,10 @@ export const keys = {
   issueRuns: (prefix: string, repo: string, issueNumber: number) => `${prefix}:runs:${repo}#${issueNumber}`,
   cost: (prefix: string, repo: string, day: string) => `${prefix}:cost:${repo}:${day}`,
   active: (prefix: string, repo: string) => `${prefix}:active:${repo}`,
-  /** A review comment already answered for a run (replies are posted once, whatever retries). */
   /** A sender refused in a repo was answered; later refusals stay silent while it lives. */
   refusalReply: (prefix: string, repo: string, sender: string) => `${prefix}:refused:${repo}:${sender}`,
   /** The run's status comment id, or "pending" while its creator posts it. */
   statusComment: (prefix: string, runId: string) => `${prefix}:status-comment:${runId}`,
+  /** A review comment already answered for a run (replies are posted once, whatever retries). */
   reviewReply: (prefix: string, runId: string, commentId: number) => `${prefix}:reply:${runId}:${commentId}`,
 };

@@ -35,7 +35,7 @@ export class StatusUpdater {
         this.pending = null;
         if (body === null || this.closed) break;
         try {
-          if (!(await this.write(body, false))) {
+          if (!(await this.progressEdit(body))) {
             // The handler is still posting the comment: keep the text (unless newer came) and try again.
             this.pending ??= body;
             await new Promise((r) => setTimeout(r, this.minIntervalMs));
@@ -49,8 +49,8 @@ export class StatusUpdater {
     }
   }
 
-  private async write(body: string, final: boolean): Promise<boolean> {
-    const id = await this.comment.write(body, final);
+  private async progressEdit(body: string): Promise<boolean> {
+    const id = await this.comment.write(body, false);
     if (id === null) return false;
     this.lastEdit = Date.now();
     return true;
