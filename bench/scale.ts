@@ -18,6 +18,7 @@ import { createRunQueue } from "../src/queue/run-queue.js";
 import { startLocalGitHub, type LocalGitHub } from "../test/support/local-github/index.js";
 import { deleteKeys, REDIS_URL } from "../test/helpers/redis.js";
 import { builtCli, rssOf, startNodeProcess, TSX_LOADER, type ServerProcess } from "./lib/processes.js";
+import { benchProcessEnv, createCommandAgentRepo } from "./lib/queued-runs.js";
 import { fmt, median, percentile } from "./lib/stats.js";
 import { barChartSvg, writePlot } from "./lib/svg.js";
 
@@ -59,7 +60,6 @@ interface RoundResult {
   load: [number, number];
 }
 
-const OWNER = "octo-org";
 const NO_SPACING = ["--import", TSX_LOADER, "--import", "./bench/lib/no-write-spacing.ts"];
 
 function cpuSecondsOfTree(pids: number[]): number {
@@ -90,46 +90,17 @@ async function round(gh: LocalGitHub, cli: string, workers: number, o: ScaleOpti
   let stalled = 0;
   events.on("stalled", () => (stalled += 1));
   const procs: ServerProcess[] = [];
-  const secs = (o.agentMs / 1000).toFixed(3);
   // One repo per installation, each installation new (its write spacing starts empty).
   const repos: { repo: string; installation: number }[] = [];
   const tag = `${workers}w${o.installations}i-${randomBytes(2).toString("hex")}`;
   for (let k = 0; k < o.installations; k++) {
     const name = `scale-${tag}-${k}`;
     const installation = nextInstallation++;
-    await gh.createRepo({
-      owner: OWNER,
-      name,
-      installationId: installation,
-      files: {
-        "README.md": `# ${name}\n`,
-        ".github/maestro.yml":
-          [
-            "agent: command",
-            // A fake agent: works agentMs, then writes one file.
-            `agentCommand: ${JSON.stringify(`sleep ${secs}; echo "$MAESTRO_TASK_INDEX" > "task-$MAESTRO_TASK_INDEX.txt"`)}`,
-            "limits:",
-            "  maxConcurrentRuns: 1000",
-            "  dailyBudgetUsd: 1000",
-          ].join("\n") + "\n",
-      },
-    });
-    gh.addCollaborator(`${OWNER}/${name}`, "alice", "write");
-    repos.push({ repo: `${OWNER}/${name}`, installation });
+    const repo = await createCommandAgentRepo(gh, name, o.agentMs, { name, installationId: installation });
+    repos.push({ repo, installation });
   }
-  const baseEnv = (dataDir: string): NodeJS.ProcessEnv => ({
-    PATH: process.env.PATH,
-    HOME: tmp,
-    LANG: "C.UTF-8",
-    LOG_LEVEL: "warn",
-    NODE_ENV: "production",
-    GIT_CONFIG_NOSYSTEM: "1",
-    REDIS_URL,
-    MAESTRO_REDIS_PREFIX: prefix,
-    MAESTRO_DATA_DIR: dataDir,
-    MAESTRO_CONCURRENCY: String(o.concurrency),
-    ...gh.env(),
-  });
+  const baseEnv = (dataDir: string): NodeJS.ProcessEnv =>
+    benchProcessEnv({ gh, home: tmp, prefix, dataDir, concurrency: o.concurrency });
   try {
     await events.waitUntilReady();
     // 1. Queue the runs through serve, with the queue paused so nothing starts yet.

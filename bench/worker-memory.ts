@@ -20,7 +20,12 @@ import { startLocalGitHub, type LocalGitHub } from "../test/support/local-github
 import { summarize } from "./lib/heap-snapshot-summary.js";
 import { smapsOf, type SmapsSummary } from "./lib/smaps.js";
 import { builtCli, ROOT, rssOf, startNodeProcess, TSX_LOADER } from "./lib/processes.js";
-import { createCommandAgentRepo, noWriteSpacingArgs, queueRunsThroughServe } from "./lib/queued-runs.js";
+import {
+  benchProcessEnv,
+  createCommandAgentRepo,
+  noWriteSpacingArgs,
+  queueRunsThroughServe,
+} from "./lib/queued-runs.js";
 import { fmt, median } from "./lib/stats.js";
 
 export interface WorkerMemoryOptions {
@@ -175,19 +180,9 @@ async function oneWorker(
   const queue = createRunQueue(redis, prefix);
   const memFile = path.join(tmp, "memory.jsonl");
   const baseEnv = (dataDir: string): NodeJS.ProcessEnv => ({
-    PATH: process.env.PATH,
-    HOME: tmp,
-    LANG: "C.UTF-8",
-    LOG_LEVEL: "warn",
-    NODE_ENV: "production",
-    GIT_CONFIG_NOSYSTEM: "1",
-    REDIS_URL,
-    MAESTRO_REDIS_PREFIX: prefix,
-    MAESTRO_DATA_DIR: dataDir,
-    MAESTRO_CONCURRENCY: String(o.concurrency),
+    ...benchProcessEnv({ gh, home: tmp, prefix, dataDir, concurrency: o.concurrency }),
     // Octokit's in-process spacing, which the preload removes (it turns the shared one off as well).
     MAESTRO_SHARED_WRITE_LIMIT: "0",
-    ...gh.env(),
   });
   let worker: Awaited<ReturnType<typeof startNodeProcess>> | undefined;
   let snapDir: string | undefined;

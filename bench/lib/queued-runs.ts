@@ -7,6 +7,7 @@ import type { Queue } from "bullmq";
 import type { LocalGitHub } from "../../test/support/local-github/index.js";
 import { plainPreload } from "./plain-preload.js";
 import { startNodeProcess } from "./processes.js";
+import { REDIS_URL } from "../../test/helpers/redis.js";
 
 export const BENCH_OWNER = "octo-org";
 
@@ -15,17 +16,22 @@ export function noWriteSpacingArgs(): string[] {
   return ["--import", plainPreload("bench/lib/no-write-spacing.ts")];
 }
 
-/** A repo whose .github/maestro.yml runs a `command` agent that sleeps agentMs per task, then writes a file. */
+/**
+ * A repo whose .github/maestro.yml runs a `command` agent that sleeps agentMs per task, then writes a file;
+ * `name` is the exact repo name (default: label + a random suffix), `installationId` its installation.
+ */
 export async function createCommandAgentRepo(
   gh: LocalGitHub,
   label: string,
   agentMs: number,
+  o: { name?: string; installationId?: number } = {},
 ): Promise<string> {
-  const name = `${label}-${randomBytes(3).toString("hex")}`;
+  const name = o.name ?? `${label}-${randomBytes(3).toString("hex")}`;
   const secs = (agentMs / 1000).toFixed(3);
   await gh.createRepo({
     owner: BENCH_OWNER,
     name,
+    ...(o.installationId !== undefined ? { installationId: o.installationId } : {}),
     files: {
       "README.md": `# ${name}\n`,
       ".github/maestro.yml":
@@ -41,6 +47,29 @@ export async function createCommandAgentRepo(
   const repo = `${BENCH_OWNER}/${name}`;
   gh.addCollaborator(repo, "alice", "write");
   return repo;
+}
+
+/** The environment of a benchmark's `maestro serve` / `maestro worker`: nothing from the caller's but PATH. */
+export function benchProcessEnv(o: {
+  gh: LocalGitHub;
+  home: string;
+  prefix: string;
+  dataDir: string;
+  concurrency: number;
+}): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    HOME: o.home,
+    LANG: "C.UTF-8",
+    LOG_LEVEL: "warn",
+    NODE_ENV: "production",
+    GIT_CONFIG_NOSYSTEM: "1",
+    REDIS_URL,
+    MAESTRO_REDIS_PREFIX: o.prefix,
+    MAESTRO_DATA_DIR: o.dataDir,
+    MAESTRO_CONCURRENCY: String(o.concurrency),
+    ...o.gh.env(),
+  };
 }
 
 /**
