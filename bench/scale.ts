@@ -53,6 +53,12 @@ interface RoundResult {
   maxRssMb: number[];
   /** CPU seconds of the worker processes and their children (git, agents), from /proc. */
   cpuS: number;
+  /** CPU seconds of this process (the local GitHub: REST stand-in and git's smart HTTP) and its children. */
+  standInCpuS: number;
+  /** CPU seconds of every redis-server on the machine. */
+  redisCpuS: number;
+  /** Both cores' busy share over the round, from /proc/stat (anything else running counts too). */
+  machineBusyPct: number;
   /** Most REST writes (POST/PATCH/PUT/DELETE) one installation got within any 60 s (GitHub: at most 80). */
   peakWritesPerMin: number;
   writesPerRun: number;
@@ -75,6 +81,26 @@ function cpuSecondsOfTree(pids: number[]): number {
     }
   }
   return ticks / 100;
+}
+
+function pidsOf(name: string): number[] {
+  const pids: number[] = [];
+  for (const d of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      if (fs.readFileSync(`/proc/${d}/comm`, "utf8").trim() === name) pids.push(Number(d));
+    } catch {
+      /* gone */
+    }
+  }
+  return pids;
+}
+
+/** [busy, total] clock ticks of all cores since boot. */
+function machineTicks(): [number, number] {
+  const f = fs.readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = f.slice(0, 8).reduce((a, b) => a + b, 0);
+  return [total - f[3]! - f[4]!, total];
 }
 
 let nextInstallation = 100;
@@ -150,6 +176,12 @@ async function round(gh: LocalGitHub, cli: string, workers: number, o: ScaleOpti
     const sampler = setInterval(() => {
       procs.forEach((p, i) => (maxRss[i] = Math.max(maxRss[i]!, rssOf(p.child.pid))));
     }, 250);
+    const redisPids = pidsOf("redis-server");
+    const cpu0 = {
+      self: cpuSecondsOfTree([process.pid]),
+      redis: cpuSecondsOfTree(redisPids),
+      machine: machineTicks(),
+    };
     const t0 = Date.now();
     await queue.resume();
     let done = 0;
@@ -164,6 +196,10 @@ async function round(gh: LocalGitHub, cli: string, workers: number, o: ScaleOpti
     }
     const wallMs = Date.now() - t0;
     const load1 = os.loadavg()[0]!;
+    const machine1 = machineTicks();
+    const standInCpuS = cpuSecondsOfTree([process.pid]) - cpu0.self;
+    const redisCpuS = cpuSecondsOfTree(redisPids) - cpu0.redis;
+    const machineBusyPct = (100 * (machine1[0] - cpu0.machine[0])) / (machine1[1] - cpu0.machine[1]);
     // REST writes as they reached GitHub, per installation: not token requests, not git's smart-HTTP POSTs
     // (fetch, push), which are no API requests.
     const byInstallation = new Map<string, number[]>();
@@ -215,6 +251,9 @@ async function round(gh: LocalGitHub, cli: string, workers: number, o: ScaleOpti
       prs: repos.reduce((n, x) => n + gh.pulls(x.repo).length, 0),
       maxRssMb: maxRss.map((b) => b / 2 ** 20),
       cpuS,
+      standInCpuS,
+      redisCpuS,
+      machineBusyPct,
       peakWritesPerMin,
       writesPerRun: writes / o.runs,
       load: [load0, load1],
@@ -236,7 +275,7 @@ function logRound(r: RoundResult): void {
   process.stderr.write(
     `scale: ${r.workers} worker(s)${r.perProcessSpacing ? " with per-process spacing" : ""}, ${r.runs} runs on ${r.installations} installation(s): ${fmt(r.wallMs)} ms, ` +
       `${fmt(r.runsPerMinute, 1)} runs/min, wait p99 ${fmt(r.waitP99)} ms, stalled ${r.stalled}, failed ${r.failed}, ` +
-      `PRs ${r.prs}, RSS ${r.maxRssMb.map((m) => fmt(m)).join("/")} MB, peak ${r.peakWritesPerMin} writes/min to one installation, ` +
+      `PRs ${r.prs}, CPU per run ${fmt(r.cpuS / r.runs, 2)} s workers / ${fmt(r.standInCpuS / r.runs, 2)} s local GitHub / ${fmt(r.redisCpuS / r.runs, 2)} s Redis, cores ${fmt(r.machineBusyPct)} % busy, RSS ${r.maxRssMb.map((m) => fmt(m)).join("/")} MB, peak ${r.peakWritesPerMin} writes/min to one installation, ` +
       `load ${fmt(r.load[0], 1)}→${fmt(r.load[1], 1)}\n`,
   );
 }
@@ -244,13 +283,13 @@ function logRound(r: RoundResult): void {
 function table(results: RoundResult[]): string[] {
   const one = results.find((r) => r.workers === 1 && !r.perProcessSpacing);
   return [
-    "| workers | wall (s) | runs/min | × one worker | queue wait p50 (s) | p99 (s) | stalled | failed | draft PRs | max RSS per worker (MB) | CPU s per run (workers + git + agents) | writes per run | peak writes to one installation in 60 s | load avg (start → end) |",
-    "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | --- |",
+    "| workers | wall (s) | runs/min | × one worker | queue wait p50 (s) | p99 (s) | stalled | failed | draft PRs | max RSS per worker (MB) | CPU s per run (workers + git + agents) | CPU s per run (local GitHub) | CPU s per run (Redis) | cores busy | writes per run | peak writes to one installation in 60 s | load avg (start → end) |",
+    "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ...results.map(
       (r) =>
         `| ${r.workers}${r.perProcessSpacing ? " (per-process spacing)" : ""} | ${fmt(r.wallMs / 1000, 1)} | ${fmt(r.runsPerMinute, 1)} | ${one ? fmt(r.runsPerMinute / one.runsPerMinute, 2) : "n/a"} | ` +
         `${fmt(r.waitP50 / 1000, 1)} | ${fmt(r.waitP99 / 1000, 1)} | ${r.stalled} | ${r.failed} | ${r.prs} | ${r.maxRssMb.map((m) => fmt(m)).join(", ")} | ` +
-        `${fmt(r.cpuS / r.runs, 2)} | ${fmt(r.writesPerRun, 1)} | ${r.peakWritesPerMin} | ${fmt(r.load[0], 1)} → ${fmt(r.load[1], 1)} |`,
+        `${fmt(r.cpuS / r.runs, 2)} | ${fmt(r.standInCpuS / r.runs, 2)} | ${fmt(r.redisCpuS / r.runs, 2)} | ${fmt(r.machineBusyPct)} % | ${fmt(r.writesPerRun, 1)} | ${r.peakWritesPerMin} | ${fmt(r.load[0], 1)} → ${fmt(r.load[1], 1)} |`,
     ),
   ];
 }
