@@ -124,7 +124,13 @@ async function startTarget(target: Target, e: Env, cpuProfDir?: string): Promise
     );
   }
   const prof = cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${cpuProfDir}`] : [];
-  return startNodeProcess([...prof, e.cli, "serve", "--port", "0"], env, /serving on (http:\S+)/);
+  // BENCH_SERVE_NODE_OPTIONS: node flags for Maestro's serve only (the bare app runs without them).
+  const nodeOptions = process.env.BENCH_SERVE_NODE_OPTIONS;
+  return startNodeProcess(
+    [...prof, e.cli, "serve", "--port", "0"],
+    { ...env, ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}) },
+    /serving on (http:\S+)/,
+  );
 }
 
 export async function benchIntake(opts: IntakeOptions): Promise<string> {
