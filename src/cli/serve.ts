@@ -2,11 +2,12 @@
 import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { createNodeMiddleware, Probot, ProbotOctokit } from "probot";
+import { Probot, ProbotOctokit } from "probot";
 import { loadEnvConfig } from "../config/env.js";
 import { createWriteLimiter, withWriteLimiter } from "../github/write-limiter.js";
 import { createMetrics, type Metrics } from "../http/metrics.js";
 import { createHttpRoutes } from "../http/router.js";
+import { receiveVerifiedWebhook } from "../http/webhook-receiver.js";
 import { checkWebhookSignature, deliveryLabel } from "../http/webhook-signature.js";
 import { createBackground } from "../handlers/background.js";
 import { createApp } from "../index.js";
@@ -144,7 +145,8 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     background,
     ...(appSlug ? { appSlug } : {}),
   });
-  const webhooks = await createNodeMiddleware(app, { probot, webhooksPath: webhookPath });
+  await probot.load(app);
+  const webhookPathname = withoutTrailingSlashes(webhookPath);
   const routes = createHttpRoutes({
     redis,
     metrics,
@@ -155,16 +157,28 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     void (async () => {
       try {
         if (await routes(req, res)) return;
-        const isWebhook = req.method === "POST" && (req.url ?? "").split("?")[0] === webhookPath;
-        if (isWebhook) {
+        if (withoutTrailingSlashes((req.url ?? "").split("?")[0]!) === webhookPathname) {
+          if (req.method !== "POST") {
+            res
+              .writeHead(405, { "content-type": "application/json; charset=utf-8", allow: "POST" })
+              .end(JSON.stringify({ error: `${req.method} ${webhookPath}: webhooks are POSTed` }));
+            return;
+          }
           if (await checkWebhookSignature(req, res, creds.webhookSecret)) return;
-          metrics.webhookReceived(deliveryLabel(req, (req as { body?: string }).body ?? ""));
+          const body = (req as { body?: string }).body ?? "";
+          metrics.webhookReceived(deliveryLabel(req, body));
+          // Verified once, above: the handlers get the delivery without Probot's middleware checking it again.
+          await receiveVerifiedWebhook(
+            { receive: (e) => probot.receive(e as never), log: probot.log },
+            req,
+            res,
+            body,
+          );
+          return;
         }
-        await webhooks(req, res, () => {
-          res
-            .writeHead(404, { "content-type": "application/json; charset=utf-8" })
-            .end(JSON.stringify({ error: "Not found" }));
-        });
+        res
+          .writeHead(404, { "content-type": "application/json; charset=utf-8" })
+          .end(JSON.stringify({ error: "Not found" }));
       } catch (err) {
         probot.log.error(err as Error);
         if (!res.headersSent) res.writeHead(500).end();
@@ -199,4 +213,8 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
       await redis.quit().catch(() => redis.disconnect());
     },
   };
+}
+
+function withoutTrailingSlashes(p: string): string {
+  return p.replace(/\/+$/, "") || "/";
 }

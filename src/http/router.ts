@@ -1,4 +1,4 @@
-// Routes served beside Probot's webhook middleware: /healthz, /readyz, /metrics, signed run-log links.
+// Routes served beside the webhook path: /healthz, /readyz, /metrics, signed run-log links.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Redis } from "ioredis";
 import { liveness, readiness, type HealthCheck } from "./health.js";

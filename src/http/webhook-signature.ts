@@ -1,7 +1,6 @@
 // The webhook door: the body is read once and its X-Hub-Signature-256 checked against the raw bytes
-// before Probot sees it. A missing or wrong signature is 401 (who sent it is not proven), a body past
-// GitHub's own 25 MB cap is 413; a verified body is handed on as text, which Probot's middleware reads
-// instead of the (already consumed) stream.
+// before any handler sees it. A missing or wrong signature is 401 (who sent it is not proven), a body past
+// GitHub's own 25 MB cap is 413; a verified body is handed on as text (req.body) to webhook-receiver.ts.
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 

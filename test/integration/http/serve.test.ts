@@ -1,5 +1,5 @@
-// The real server: node:http + Probot's middleware + our routes, real Redis, GitHub stood in by the
-// OpenAPI-checked recorder. Webhooks are signed with the secret, as GitHub signs them.
+// The real server: node:http, our routes and webhook receiver, Probot's handlers, real Redis, GitHub stood in
+// by the OpenAPI-checked recorder. Webhooks are signed with the secret, as GitHub signs them.
 import { createHmac, randomUUID } from "node:crypto";
 import { afterAll, afterEach, describe, expect, it } from "@jest/globals";
 import {
@@ -117,6 +117,10 @@ describe("startServer", () => {
     expect(metrics).toContain('maestro_commands_total{verb="help",outcome="accepted"} 1');
     expect(metrics).toMatch(/maestro_queue_jobs\{state="waiting"\} 0/);
     expect((await fetch(`${server.url}/nope`)).status).toBe(404);
+    // The webhook path takes POSTs only, and says so.
+    const get = await fetch(`${server.url}/api/github/webhooks`);
+    expect(get.status).toBe(405);
+    expect(get.headers.get("allow")).toBe("POST");
   });
 
   it("honours WEBHOOK_PATH", async () => {
@@ -132,6 +136,13 @@ describe("startServer", () => {
         )
       ).status,
     ).toBe(200);
+    const trailingSlash = await deliver(
+      server.url,
+      "issues",
+      { action: "opened", installation: { id: 1 } },
+      { path: "/hooks/gh/" },
+    );
+    expect(trailingSlash.status).toBe(200);
     expect((await deliver(server.url, "issues", { action: "opened" })).status).toBe(404);
   });
 
