@@ -115,7 +115,18 @@ async function handleClaimed(
     );
     return;
   }
-  const eyes = commands.some((c) => c.ok) && t.reactionTarget.kind !== "review";
+  // Under a flood of commands the feedback queues behind GitHub's write spacing (≈ 1 write a second per
+  // installation): past the limit, only what says something is posted (replies, refusals, edits); no 👀,
+  // and the worker makes the queued run's status comment when it starts the run, as it does when no one
+  // claimed it.
+  const backlog = deps.background?.pendingFor?.(feedbackKey(t)) ?? 0;
+  const crowded = backlog >= FEEDBACK_BACKLOG_LIMIT;
+  if (crowded)
+    t.log.info(
+      { delivery: t.deliveryId, backlog, installation: t.installationId },
+      "maestro: feedback backlog full: no 👀 and no queued status comment for this delivery",
+    );
+  const eyes = !crowded && commands.some((c) => c.ok) && t.reactionTarget.kind !== "review";
   afterAnswer(deps, t, async () => {
     // Seen and authorized, then each queued run's status comment, then one reply for the rest.
     if (eyes) await react(t.octokit, t.reactionTarget, "accepted");
@@ -127,16 +138,25 @@ async function handleClaimed(
         runId,
       });
     for (const o of outcomes)
-      if (o.statusComment) await statusOf(o.statusComment.runId).createIfUnclaimed(o.statusComment.body);
+      if (o.statusComment && !crowded)
+        await statusOf(o.statusComment.runId).createIfUnclaimed(o.statusComment.body);
     for (const u of outcomes.flatMap((o) => o.statusUpdates ?? []))
       await statusOf(u.runId).write(u.body, true);
-    await feedback(t, outcomes, eyes);
+    await feedback(t, outcomes, eyes || crowded);
   });
+}
+
+/** Feedback tasks one installation may have waiting before only replies and refusals are posted. */
+export const FEEDBACK_BACKLOG_LIMIT = 50;
+
+function feedbackKey(t: Trigger): string {
+  return `installation:${t.installationId}`;
 }
 
 /** GitHub's answer does not wait for these writes (see background.ts): the runs are queued already. */
 function afterAnswer(deps: AppDeps, t: Trigger, task: () => Promise<void>): void {
-  if (deps.background) deps.background.run(`feedback on delivery ${t.deliveryId}`, t.log, task);
+  if (deps.background)
+    deps.background.run(`feedback on delivery ${t.deliveryId}`, t.log, task, feedbackKey(t));
   else void task().catch((err: unknown) => t.log.error({ err: String(err) }, "maestro: feedback failed"));
 }
 
@@ -210,7 +230,8 @@ async function listCommand(deps: AppDeps, t: Trigger): Promise<Outcome> {
 }
 
 /** One reply for all outcomes, and a 😕 when anything was refused. */
-async function feedback(t: Trigger, outcomes: Outcome[], eyesDone = false): Promise<void> {
+/** One reply for all outcomes, then 😕 if any was refused, else 👀 unless `skipAccepted` (given, or crowded). */
+async function feedback(t: Trigger, outcomes: Outcome[], skipAccepted = false): Promise<void> {
   const replies = outcomes.map((o) => o.reply).filter((r): r is string => typeof r === "string" && r !== "");
   if (replies.length > 0) {
     const mention = `@${t.sender.login}`;
@@ -227,6 +248,6 @@ async function feedback(t: Trigger, outcomes: Outcome[], eyesDone = false): Prom
   const anyRefused = outcomes.some((o) => o.feedback === "refused");
   if (t.reactionTarget.kind !== "review") {
     if (anyRefused) await react(t.octokit, t.reactionTarget, "refused");
-    else if (!eyesDone) await react(t.octokit, t.reactionTarget, "accepted");
+    else if (!skipAccepted) await react(t.octokit, t.reactionTarget, "accepted");
   }
 }

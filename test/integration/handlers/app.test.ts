@@ -7,6 +7,7 @@ import { parseCommands } from "../../../src/commands/parse.js";
 import { parsePlaybook } from "../../../src/playbooks/parse.js";
 import { createBackground, type Background } from "../../../src/handlers/background.js";
 import { createApp } from "../../../src/index.js";
+import { FEEDBACK_BACKLOG_LIMIT } from "../../../src/handlers/command-router.js";
 import { readStatusComment, saveStatusCommentId } from "../../../src/queue/status-comment-ref.js";
 import { addCost } from "../../../src/queue/budget.js";
 import type { RunQueue } from "../../../src/queue/enqueue.js";
@@ -258,6 +259,41 @@ describe("failures and redelivery", () => {
     expect(await statusCommentIdOf(job!.runId)).toBe(
       gh.commentsOn(1).find((c) => c.body.includes("maestro:run:"))?.id,
     );
+  });
+
+  it("with the installation's feedback backlog full, a run is still queued and refusals answered, but no 👀 nor status comment", async () => {
+    const payload = issueCommentPayload({ body: "/maestro run fix-issue\n/maestro run no-such-playbook" });
+    const installation = (payload.installation as { id: number }).id;
+    // FEEDBACK_BACKLOG_LIMIT deliveries' feedback still waiting on GitHub's spacing for this installation.
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const log = {
+      info: () => undefined,
+      warn: () => undefined,
+      error: () => undefined,
+      debug: () => undefined,
+    };
+    for (let i = 0; i < FEEDBACK_BACKLOG_LIMIT; i++)
+      background.run("held", log as never, () => held, `installation:${installation}`);
+    expect(background.pendingFor?.(`installation:${installation}`)).toBe(FEEDBACK_BACKLOG_LIMIT);
+    await probot.receive({ id: randomUUID(), name: "issue_comment", payload } as Parameters<
+      Probot["receive"]
+    >[0]);
+    release();
+    await background.idle();
+    const [job] = await jobs();
+    expect(job).toBeDefined();
+    // The refusal is still said, with its 😕; the accepted run waits for the worker's status comment.
+    expect(replies()).toHaveLength(1);
+    expect(replies()[0]).toContain("no-such-playbook");
+    expect(gh.state.reactions.map((r) => r.content)).toEqual(["confused"]);
+    expect(statusComments()).toEqual([]);
+    expect(await statusCommentIdOf(job!.runId)).toBeUndefined();
+    expect(background.pendingFor?.(`installation:${installation}`)).toBe(0);
+    // Below the limit again: the next delivery gets its 👀 and status comment.
+    await comment("/maestro run fix-issue -- again");
+    expect(gh.state.reactions.map((r) => r.content)).toEqual(["confused", "eyes"]);
+    expect(statusComments()).toHaveLength(1);
   });
 
   it("a status comment GitHub keeps refusing gives its claim back, so the worker makes it at once", async () => {
