@@ -12,7 +12,7 @@ export interface Background {
   idle(): Promise<void>;
   readonly size: number;
   /** Tasks still running under `key` (an installation: its writes queue behind each other). */
-  pendingFor?(key: string): number;
+  pendingFor(key: string): number;
 }
 
 export function createBackground(): Background {

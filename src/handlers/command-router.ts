@@ -119,7 +119,7 @@ async function handleClaimed(
   // installation): past the limit, only what says something is posted (replies, refusals, edits); no 👀,
   // and the worker makes the queued run's status comment when it starts the run, as it does when no one
   // claimed it.
-  const backlog = deps.background?.pendingFor?.(feedbackKey(t)) ?? 0;
+  const backlog = deps.background?.pendingFor(feedbackKey(t)) ?? 0;
   const crowded = backlog >= FEEDBACK_BACKLOG_LIMIT;
   if (crowded)
     t.log.info(
@@ -229,7 +229,6 @@ async function listCommand(deps: AppDeps, t: Trigger): Promise<Outcome> {
   );
 }
 
-/** One reply for all outcomes, and a 😕 when anything was refused. */
 /** One reply for all outcomes, then 😕 if any was refused, else 👀 unless `skipAccepted` (given, or crowded). */
 async function feedback(t: Trigger, outcomes: Outcome[], skipAccepted = false): Promise<void> {
   const replies = outcomes.map((o) => o.reply).filter((r): r is string => typeof r === "string" && r !== "");

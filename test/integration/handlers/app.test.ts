@@ -237,6 +237,7 @@ describe("failures and redelivery", () => {
       run: (_what, _log, task) => void held.push(task),
       idle: async () => undefined,
       size: 0,
+      pendingFor: () => 0,
     };
     const p = newProbot();
     await p.load(createApp({ store, queue, background: holding }));
@@ -275,7 +276,7 @@ describe("failures and redelivery", () => {
     };
     for (let i = 0; i < FEEDBACK_BACKLOG_LIMIT; i++)
       background.run("held", log as never, () => held, `installation:${installation}`);
-    expect(background.pendingFor?.(`installation:${installation}`)).toBe(FEEDBACK_BACKLOG_LIMIT);
+    expect(background.pendingFor(`installation:${installation}`)).toBe(FEEDBACK_BACKLOG_LIMIT);
     await probot.receive({ id: randomUUID(), name: "issue_comment", payload } as Parameters<
       Probot["receive"]
     >[0]);
@@ -289,7 +290,7 @@ describe("failures and redelivery", () => {
     expect(gh.state.reactions.map((r) => r.content)).toEqual(["confused"]);
     expect(statusComments()).toEqual([]);
     expect(await statusCommentIdOf(job!.runId)).toBeUndefined();
-    expect(background.pendingFor?.(`installation:${installation}`)).toBe(0);
+    expect(background.pendingFor(`installation:${installation}`)).toBe(0);
     // Below the limit again: the next delivery gets its 👀 and status comment.
     await comment("/maestro run fix-issue -- again");
     expect(gh.state.reactions.map((r) => r.content)).toEqual(["confused", "eyes"]);
