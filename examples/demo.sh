@@ -7,6 +7,8 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/maestro-demo.XXXXXX")
 repo=$(bash "$root/examples/make-sample-repo.sh" "$work/textkit")
 echo "sample repo: $repo"
 export MAESTRO_DATA_DIR="$work/maestro-data"
+# The demo agent lives in this checkout: the sandbox (when bubblewrap is installed) may read it, nothing else of ours.
+export MAESTRO_SANDBOX_READ_PATHS="$root/examples${MAESTRO_SANDBOX_READ_PATHS:+:$MAESTRO_SANDBOX_READ_PATHS}"
 status=0
 node "$root/bin/maestro.js" run "$root/examples/playbooks/demo.md" --repo "$repo" \
   --agent command --agent-command "node '$root/examples/demo-agent.mjs'" || status=$?

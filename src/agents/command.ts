@@ -33,7 +33,8 @@ export const commandAdapter: AgentAdapter = {
     } catch (err) {
       return failedBeforeStart((err as Error).message);
     }
-    const dir = await mkdtemp(join(tmpdir(), "maestro-prompt-"));
+    // In the sandbox the prompt file must be where the sandbox can read it: its private tmp.
+    const dir = await mkdtemp(join(opts.sandbox?.tmpDir ?? tmpdir(), "maestro-prompt-"));
     const promptFile = join(dir, "prompt.md");
     try {
       await writeFile(promptFile, opts.prompt, { mode: 0o600 });

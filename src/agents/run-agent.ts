@@ -102,10 +102,16 @@ export async function runAgentProcess(
       }
     }
   };
-  const env = buildChildEnv(opts.baseEnv, name, invocation.env);
-  const proc = await runManagedProcess({
+  const spec = {
     command: invocation.command,
     args: invocation.args,
+    env: buildChildEnv(opts.baseEnv, name, invocation.env),
+  };
+  if (opts.sandbox) await opts.sandbox.refreshGit();
+  const { command, args, env } = opts.sandbox ? opts.sandbox.wrap(spec) : spec;
+  const proc = await runManagedProcess({
+    command,
+    args,
     cwd: opts.cwd,
     env,
     ...(invocation.stdin !== undefined ? { stdin: invocation.stdin } : {}),

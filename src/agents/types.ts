@@ -1,3 +1,5 @@
+import type { CommandSandbox } from "../sandbox/run-sandbox.js";
+
 // The AgentAdapter contract (DESIGN §8): (prompt, worktree, options, AbortSignal) -> child process -> normalized events + result.
 export const AGENT_NAMES = ["claude-code", "codex", "opencode", "gemini", "command"] as const;
 export type AgentName = (typeof AGENT_NAMES)[number];
@@ -64,6 +66,10 @@ export interface AgentRunOptions {
   bin?: string;
   /** Time between SIGTERM and SIGKILL to the agent's process group on timeout/cancel. Default 3000 ms. */
   killGraceMs?: number;
+  /** The run's sandbox: the session runs inside it (DESIGN §11). Absent: on the host, as the worker. */
+  sandbox?: CommandSandbox;
+  /** The agent's whole toolset (shell included); only ever true inside the sandbox. Default: edit-only modes. */
+  fullAccess?: boolean;
 }
 
 export interface AgentInvocation {

@@ -36,6 +36,10 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     .option("--dry-run", "print the tasks, agent and limits; run nothing")
     .option("--max-cost <usd>", "stop the run when its cost reaches this many USD")
     .option("--keep-worktree", "keep the worktree after the run (for inspection)")
+    .option(
+      "--no-sandbox",
+      "run the agent and verify on the host, in the agent's edit-only mode (no bubblewrap)",
+    )
     .action(async (playbook: string, flags: RunCommandOptions) => {
       exitCode = await runCommand(playbook, flags, io);
     });
@@ -58,7 +62,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
 
   program
     .command("doctor")
-    .description("check git, Redis, agent binaries and GitHub App credentials")
+    .description("check git, the sandbox, Redis, agent binaries and GitHub App credentials")
     .action(async () => {
       exitCode = await doctorCommand(io);
     });

@@ -1,5 +1,7 @@
 // `maestro worker`: a queue worker only (scale out by running more of these against one Redis).
+import { agentPolicyFromEnv } from "../config/agent-policy.js";
 import { loadEnvConfig } from "../config/env.js";
+import { resolveSandbox, type ResolvedSandbox } from "../sandbox/setup.js";
 import { openWriteLimiter } from "../github/write-limiter.js";
 import { signRunLogUrl } from "../http/run-log-link.js";
 import { botIdentity, createAppAuth, lookupBotIdentity } from "../workers/installation.js";
@@ -21,10 +23,12 @@ export async function runWorkerCommand(
   opts: WorkerCommandOptions = {},
 ): Promise<number> {
   const stderr = opts.stderr ?? process.stderr;
-  let cfg, creds;
+  let cfg, creds, agentPolicy, sandbox: ResolvedSandbox;
   let memory: MemorySampler | undefined;
   try {
     cfg = loadEnvConfig(env);
+    agentPolicy = agentPolicyFromEnv(env);
+    sandbox = await resolveSandbox(env, "on");
     // The worker needs no webhook secret; the credential reader asks for one, so give it a stand-in.
     creds = readAppCredentials({
       ...env,
@@ -73,6 +77,9 @@ export async function runWorkerCommand(
       remoteUrl: (owner, repo) => cfg.gitRemoteUrl(owner, repo),
       botIdentity: identity,
       agentEnv: env,
+      agentPolicy,
+      ...(sandbox.setup ? { sandbox: sandbox.setup } : {}),
+      ...(sandbox.problem ? { sandboxProblem: sandbox.problem } : {}),
       // Links only when they can be served: a public URL and a key to sign them with.
       ...(cfg.publicUrl && cfg.logSigningKey
         ? {
@@ -89,6 +96,9 @@ export async function runWorkerCommand(
   });
   memory?.mark("ready");
   opts.onStarted?.(running);
+  stderr.write(`maestro worker: ${sandbox.notice}\n`);
+  if (sandbox.problem)
+    stderr.write("maestro worker: every run will be refused until the sandbox can start\n");
   stderr.write(`maestro worker: processing runs (concurrency ${cfg.concurrency})\n`);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();

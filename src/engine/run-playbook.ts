@@ -6,6 +6,9 @@ import { committedTasks } from "../git/checkpoints.js";
 import { openCommitSession, type CommitSession } from "../git/commit.js";
 import { findProtectedChanges } from "../git/protected-paths.js";
 import { runGit } from "../git/run-git.js";
+import { trustedGitDir, WORKTREE_SAFE_CONFIG, worktreeGitEnv } from "../git/worktree-git.js";
+import { RunSandbox } from "../sandbox/run-sandbox.js";
+import fs from "node:fs";
 import { createWorktree, removeWorktree } from "../git/worktree.js";
 import { buildTaskPrompt } from "../playbooks/prompt.js";
 import { fenceUntrusted } from "../security/sanitize.js";
@@ -32,6 +35,7 @@ export async function runPlaybook(opts: RunPlaybookOptions): Promise<RunResult> 
   let runError: string | undefined;
   let worktreeReady = false;
   let commits: CommitSession | undefined;
+  let sandbox: RunSandbox | undefined;
 
   try {
     const wantBranch = { branch: opts.branch, baseRef: opts.baseRef, reuseBranch: true };
@@ -41,12 +45,23 @@ export async function runPlaybook(opts: RunPlaybookOptions): Promise<RunResult> 
     worktreePath = wt.path;
     worktreeReady = true;
     baseSha = wt.baseSha;
+    // Read now, before any agent ran in it: from here on Maestro's git uses this, never what .git says later.
+    const gitDir = trustedGitDir(wt.path);
+    const dotGit = fs.readFileSync(path.join(wt.path, ".git"));
     const checkpoints = committedTasks({ cwd: wt.path, baseRef: baseSha });
     // One helper process stages and commits every task of the run (src/git/commit.ts). Started while
     // `git log` runs, so the blocking part of its spawn overlaps that process instead of adding to the run.
     commits = openCommitSession({ cwd: wt.path, author: opts.author });
     commits.start();
     const done = await checkpoints;
+    if (opts.sandbox) {
+      sandbox = await RunSandbox.open({
+        ...opts.sandbox,
+        worktree: wt.path,
+        agent: opts.agent,
+        env: opts.env,
+      });
+    }
 
     log.write({
       type: "run.started",
@@ -85,6 +100,8 @@ export async function runPlaybook(opts: RunPlaybookOptions): Promise<RunResult> 
         taskNumber: n + 1,
         tasksTotal: pending.length,
         cwd: wt.path,
+        git: { dir: gitDir, dotGit },
+        ...(sandbox ? { sandbox } : {}),
         commits,
         cost,
         stop,
@@ -105,7 +122,7 @@ export async function runPlaybook(opts: RunPlaybookOptions): Promise<RunResult> 
           break;
         }
         // The next task starts from the last commit, not from this task's leftovers.
-        await resetWorktree(wt.path);
+        await resetWorktree(wt.path, gitDir);
       }
     }
   } catch (err) {
@@ -114,6 +131,7 @@ export async function runPlaybook(opts: RunPlaybookOptions): Promise<RunResult> 
   } finally {
     stop.dispose();
     await commits?.close().catch(() => undefined);
+    await sandbox?.close().catch(() => undefined);
   }
 
   const tasksDone = outcomes.filter((o) => o.status === "done" || o.status === "skipped").length;
@@ -158,6 +176,9 @@ interface TaskContext {
   taskNumber: number;
   tasksTotal: number;
   cwd: string;
+  /** The worktree's real git dir and the `.git` file's bytes, read before any agent ran. */
+  git: { dir: string; dotGit: Buffer };
+  sandbox?: RunSandbox;
   commits: CommitSession;
   cost: CostTracker;
   stop: StopController;
@@ -202,6 +223,9 @@ async function runTask(ctx: TaskContext): Promise<TaskOutcome> {
   for (let attempt = 1; attempt <= 2; attempt++) {
     const session = await runSession(ctx, prompt, taskDeadline);
     summary = session.summary ?? summary;
+    logDenials(ctx);
+    const tampered = restoreDotGit(ctx);
+    if (tampered) return finish("failed", { error: tampered });
     if (session.status !== "ok") {
       const status: TaskStatus =
         session.status === "timeout" ? "timeout" : session.status === "cancelled" ? "cancelled" : "failed";
@@ -217,6 +241,7 @@ async function runTask(ctx: TaskContext): Promise<TaskOutcome> {
       env: opts.env,
       timeoutMs: Math.max(1000, taskDeadline - Date.now()),
       signal: ctx.stop.signal,
+      ...(ctx.sandbox ? { sandbox: ctx.sandbox } : {}),
       onResult: (r) =>
         log.write({
           type: "task.verify",
@@ -227,6 +252,7 @@ async function runTask(ctx: TaskContext): Promise<TaskOutcome> {
           outputTail: r.outputTail,
         }),
     });
+    logDenials(ctx);
     if (verified.ok) break;
     const failed = verified.failed!;
     if (failed.cancelled || ctx.stop.reason()) {
@@ -296,6 +322,9 @@ async function runSession(ctx: TaskContext, prompt: string, taskDeadline: number
       ...(opts.pricing ? { pricing: opts.pricing } : {}),
       ...(opts.agentCommand ? { agentCommand: opts.agentCommand } : {}),
       ...(opts.agentBin ? { bin: opts.agentBin } : {}),
+      ...(ctx.sandbox
+        ? { sandbox: ctx.sandbox, fullAccess: opts.sandbox?.policy.agentPermissions !== "restricted" }
+        : {}),
       onEvent: (e) => {
         switch (e.kind) {
           case "message":
@@ -341,9 +370,39 @@ async function runSession(ctx: TaskContext, prompt: string, taskDeadline: number
   }
 }
 
-async function resetWorktree(cwd: string): Promise<void> {
-  await runGit(["reset", "--hard", "-q", "HEAD"], { cwd });
-  await runGit(["clean", "-fdq"], { cwd });
+async function resetWorktree(cwd: string, gitDir: string): Promise<void> {
+  const env = worktreeGitEnv(gitDir, cwd);
+  await runGit([...WORKTREE_SAFE_CONFIG, "reset", "--hard", "-q", "HEAD"], { cwd, env });
+  await runGit([...WORKTREE_SAFE_CONFIG, "clean", "-ffdq"], { cwd, env });
+}
+
+/**
+ * The worktree's `.git` must be what Maestro made. In the sandbox it cannot change (it is mounted over);
+ * without the sandbox an agent may have replaced it: put it back and fail the task.
+ */
+function restoreDotGit(ctx: TaskContext): string | undefined {
+  const file = path.join(ctx.cwd, ".git");
+  let now: Buffer | undefined;
+  try {
+    now = fs.lstatSync(file).isFile() ? fs.readFileSync(file) : undefined;
+  } catch {
+    now = undefined;
+  }
+  if (now?.equals(ctx.git.dotGit)) return undefined;
+  fs.rmSync(file, { recursive: true, force: true });
+  fs.writeFileSync(file, ctx.git.dotGit);
+  return "The agent replaced the worktree's .git; Maestro restored it and did not commit this task.";
+}
+
+function logDenials(ctx: TaskContext): void {
+  for (const target of ctx.sandbox?.takeDenials() ?? []) {
+    ctx.opts.log.write({
+      type: "agent.message",
+      index: ctx.task.index,
+      role: "system",
+      text: `sandbox: a connection to ${target} was refused (not in the network allowlist; the operator can add it with MAESTRO_SANDBOX_ALLOW_HOSTS)`,
+    });
+  }
 }
 
 function commitMessage(taskText: string, playbook: string): string {

@@ -4,6 +4,7 @@ import type { Playbook } from "../playbooks/types.js";
 import type { TemplateValues } from "../playbooks/template.js";
 import type { RunLogWriter } from "../runlog/writer.js";
 import type { RunStatus, TaskStatus, Tokens } from "../runlog/events.js";
+import type { SandboxSetup } from "../sandbox/run-sandbox.js";
 
 export interface GitIdentity {
   name: string;
@@ -66,6 +67,11 @@ export interface RunPlaybookOptions {
    * back after the run, instead of `git worktree add` under worktreesDir and removal. Default: add/remove.
    */
   worktreePool?: WorktreeProvider;
+  /**
+   * Run every agent session and verify command in a sandbox (DESIGN §11); absent: on the host, with the
+   * agents in their edit-only modes.
+   */
+  sandbox?: SandboxSetup;
   /** Dependency injection for tests and embedders; default: the registry's adapter for `agent`. */
   adapter?: AgentAdapter;
   /** Agent binary override (MAESTRO_<AGENT>_BIN). */

@@ -1,6 +1,7 @@
 // Verify commands run after a task in the worktree; the first failure stops the list.
 import { runManagedProcess } from "../agents/process.js";
 import { buildChildEnv } from "../security/child-env.js";
+import type { CommandSandbox } from "../sandbox/run-sandbox.js";
 
 export interface VerifyResult {
   command: string;
@@ -17,15 +18,21 @@ export async function runVerify(opts: {
   env: NodeJS.ProcessEnv;
   timeoutMs: number;
   signal: AbortSignal;
+  /** The run's sandbox: verify commands are the repository's code and run only there (DESIGN §11). */
+  sandbox?: CommandSandbox;
   onResult: (r: VerifyResult) => void;
 }): Promise<{ ok: boolean; failed?: VerifyResult }> {
   for (const command of opts.commands) {
     const started = Date.now();
-    const r = await runManagedProcess({
+    const spec = {
       command: "sh",
       args: ["-c", command],
-      cwd: opts.cwd,
       env: buildChildEnv(opts.env, "verify", { CI: "true" }),
+    };
+    const run = opts.sandbox ? opts.sandbox.wrap(spec) : spec;
+    const r = await runManagedProcess({
+      ...run,
+      cwd: opts.cwd,
       timeoutMs: Math.max(1000, opts.timeoutMs),
       signal: opts.signal,
       tailBytes: 4000,

@@ -5,6 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { classifyGitError, GitError, gitHint, mainLine, type GitErrorKind } from "./errors.js";
 import { gitEnv, runGit } from "./run-git.js";
+import { trustedGitDir, WORKTREE_SAFE_CONFIG, worktreeGitEnv } from "./worktree-git.js";
 
 export interface Person {
   name: string;
@@ -90,7 +91,9 @@ export interface CommitSession {
 // Hooks are untrusted code and signing needs keys we don't have: neither ever runs. Nor does
 // `git maintenance run --auto`, which every commit would otherwise start (≈ 6 ms a task).
 // core.abbrev=no makes commit's own summary line carry the full sha: no rev-parse process.
-const SAFE = "-c core.hooksPath=/dev/null -c commit.gpgsign=false -c maintenance.auto=false";
+// The git dir is fixed and outside config unread (src/git/worktree-git.ts): nothing the agent left in the
+// worktree steers these commands.
+const SAFE = `${WORKTREE_SAFE_CONFIG.join(" ")} -c commit.gpgsign=false -c maintenance.auto=false`;
 const COMMIT = `${SAFE} -c core.abbrev=no commit --no-verify --cleanup=whitespace -F "$1"`;
 // Each answer: stdout, then NUL NUL <status> LF; stderr, then NUL LF. The list (-z) never holds two NULs in a
 // row (no field is empty) and the other output is text, so the frames cannot be mistaken.
@@ -137,7 +140,11 @@ interface Helper {
  */
 export function openCommitSession(opts: { cwd: string; author: Person }): CommitSession {
   const { cwd } = opts;
+  // Not a repository (yet): git itself says so on the first request, with its own error kind.
+  const gitDir = tryTrustedGitDir(cwd);
+  const pinned = gitDir ? worktreeGitEnv(gitDir, cwd) : {};
   const env = gitEnv({
+    ...pinned,
     GIT_AUTHOR_NAME: oneLine(opts.author.name),
     GIT_AUTHOR_EMAIL: oneLine(opts.author.email),
     GIT_COMMITTER_NAME: oneLine(opts.author.name),
@@ -185,7 +192,7 @@ export function openCommitSession(opts: { cwd: string; author: Person }): Commit
         const a = await ask(staged.entries === 0 ? "commit-empty" : "commit");
         if (a.status !== 0) throw scriptError(COMMIT_ARGS, cwd, a);
         const sha =
-          COMMIT_SUMMARY.exec(a.stdout)?.[1] ?? (await runGit(["rev-parse", "HEAD"], { cwd })).stdout.trim();
+          COMMIT_SUMMARY.exec(a.stdout)?.[1] ?? (await runGit(["rev-parse", "HEAD"], { cwd, env: pinned })).stdout.trim();
         return { sha, filesChanged: staged.entries, files: staged.files };
       }),
     close: () =>
@@ -196,6 +203,14 @@ export function openCommitSession(opts: { cwd: string; author: Person }): Commit
         dir = undefined;
       }),
   };
+}
+
+function tryTrustedGitDir(cwd: string): string | undefined {
+  try {
+    return trustedGitDir(cwd);
+  } catch {
+    return undefined;
+  }
 }
 
 function startHelper(

@@ -3,6 +3,8 @@ import type { AgentAdapter } from "../agents/types.js";
 import type { GitIdentity } from "../engine/types.js";
 import type { Octokit } from "../github/octokit.js";
 import type { Store } from "../queue/connection.js";
+import type { AgentPolicy } from "../config/agent-policy.js";
+import type { SandboxSetup } from "../sandbox/run-sandbox.js";
 
 export interface Installation {
   octokit: Octokit;
@@ -44,6 +46,13 @@ export interface WorkerDeps {
   /** Pause before retrying a failed PR creation (attempt n ≥ 2), ms. */
   prBackoffMs?: (attempt: number) => number;
   log?: WorkerLog;
+  /** Agent sessions and verify commands run in this sandbox (DESIGN §11). Absent: on the host. */
+  sandbox?: SandboxSetup;
+  /** Why the required sandbox cannot start: every run is refused with it (and its fix). */
+  sandboxProblem?: string;
+  /** Which agents and commands repositories may choose. maestro worker/serve always set it (from the env);
+   * absent (embedders, tests): no restriction. */
+  agentPolicy?: AgentPolicy;
 }
 
 export const silentLog: WorkerLog = {

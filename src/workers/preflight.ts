@@ -5,7 +5,9 @@ import { execFile } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
-import { AGENT_BIN_DEFAULTS, resolveAgentBin } from "../agents/bin.js";
+import { AGENT_BIN_DEFAULTS, findExecutable, resolveAgentBin } from "../agents/bin.js";
+
+export { findExecutable };
 import type { AgentName } from "../agents/types.js";
 
 const exec = promisify(execFile);
@@ -24,25 +26,6 @@ export async function freeDiskMb(dir: string): Promise<number> {
   while (!fs.existsSync(at) && path.dirname(at) !== at) at = path.dirname(at);
   const st = await fs.promises.statfs(at);
   return Math.floor((st.bavail * st.bsize) / (1024 * 1024));
-}
-
-/** Where `bin` resolves on PATH (or itself, when it is a path), or undefined. */
-export function findExecutable(bin: string, pathVar: string): string | undefined {
-  const candidates = bin.includes("/")
-    ? [bin]
-    : pathVar
-        .split(":")
-        .filter(Boolean)
-        .map((d) => path.join(d, bin));
-  for (const c of candidates) {
-    try {
-      fs.accessSync(c, fs.constants.X_OK);
-      if (fs.statSync(c).isFile()) return c;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
 }
 
 /** The problems found, empty when the run may start. */

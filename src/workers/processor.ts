@@ -2,6 +2,7 @@
 // and a final status comment. Engine outcomes (succeeded, failed, cancelled, budget_exceeded,
 // timeout) complete the job; infrastructure errors (GitHub 5xx, git network) throw, so BullMQ
 // retries and the retry resumes from the pushed commits.
+import { applyAgentPolicy } from "../config/agent-policy.js";
 import fs from "node:fs";
 import path from "node:path";
 import { DelayedError, UnrecoverableError, type Job } from "bullmq";
@@ -219,12 +220,22 @@ async function processRun(
     const fm = playbook.frontMatter;
     const agent = data.agent ?? fm.agent ?? config.agent;
 
+    const choice = deps.agentPolicy
+      ? applyAgentPolicy(deps.agentPolicy, agent, config.agentCommand || undefined)
+      : { ok: true as const, ...(config.agentCommand ? { agentCommand: config.agentCommand } : {}) };
+    if (!choice.ok) throw new RunRefused(`The run was not started. ${choice.refusal}`);
     const problems = await preflight({
       dataDir: deps.dataDir,
       minFreeDiskMb: deps.minFreeDiskMb ?? 0,
       agent,
       env: deps.agentEnv,
     });
+    if (deps.sandboxProblem) {
+      problems.push(
+        `The sandbox that agents and verify commands run in cannot start: ${deps.sandboxProblem}. ` +
+          "Until it can, this worker runs no agent (an operator may turn the sandbox off with MAESTRO_SANDBOX=off, at the cost of the isolation described in docs/security.md).",
+      );
+    }
     if (problems.length > 0)
       throw new RunRefused(
         `This worker cannot run it:\n\n${problems.map((p) => `- ${p}`).join("\n")}\n\nOnce that is fixed: \`/maestro retry ${data.runId}\``,
@@ -387,7 +398,8 @@ async function processRun(
         baseRef,
         branch,
         agent,
-        ...(config.agentCommand ? { agentCommand: config.agentCommand } : {}),
+        ...(choice.agentCommand ? { agentCommand: choice.agentCommand } : {}),
+        ...(deps.sandbox ? { sandbox: deps.sandbox } : {}),
         ...((data.model ?? (fm.model || config.model))
           ? { model: data.model ?? (fm.model || config.model) }
           : {}),

@@ -17,6 +17,8 @@ import type { Playbook } from "../../playbooks/types.js";
 import { resolveDataDir, runLogPath } from "../../runlog/paths.js";
 import { RunLogWriter } from "../../runlog/writer.js";
 import { createRedactor, secretsFromEnv } from "../../security/redact.js";
+import { resolveSandbox } from "../../sandbox/setup.js";
+import { SandboxConfigError } from "../../sandbox/policy.js";
 import { CliError, EXIT } from "../exit-codes.js";
 import { createRunOutput } from "../output.js";
 
@@ -31,6 +33,8 @@ export interface RunCommandOptions {
   dryRun?: boolean;
   maxCost?: string;
   keepWorktree?: boolean;
+  /** false: --no-sandbox. */
+  sandbox?: boolean;
 }
 
 export interface CliIO {
@@ -71,6 +75,16 @@ export async function runCommand(playbookArg: string, flags: RunCommandOptions, 
   const taskTimeoutMinutes = fm.taskTimeoutMinutes ?? config.limits.taskTimeoutMinutes;
   const runTimeoutMinutes = config.limits.runTimeoutMinutes;
   const pending = playbook.tasks.filter((t) => !t.done);
+  const sandbox = await resolveSandbox(io.env, "auto", flags.sandbox === false).catch((err: unknown) => {
+    if (err instanceof SandboxConfigError) throw new CliError(err.message);
+    throw err;
+  });
+  if (sandbox.problem) {
+    throw new CliError(
+      `MAESTRO_SANDBOX=on, but the sandbox cannot start: ${sandbox.problem}. Or run without it: --no-sandbox.`,
+      EXIT.UNAVAILABLE,
+    );
+  }
 
   if (flags.dryRun) {
     const lines = [
@@ -79,6 +93,7 @@ export async function runCommand(playbookArg: string, flags: RunCommandOptions, 
       `agent: ${agent}${agent === "command" ? ` (${agentCommand})` : ""}${model ? `, model: ${model}` : ""}`,
       `limits: max cost $${maxCostUsd}, task timeout ${taskTimeoutMinutes} min, run timeout ${runTimeoutMinutes} min`,
       `verify: ${verify.length ? verify.join(" && ") : "(none)"}`,
+      sandbox.notice,
       "dry run: nothing was run.",
     ];
     io.stdout.write(lines.join("\n") + "\n");
@@ -111,6 +126,7 @@ export async function runCommand(playbookArg: string, flags: RunCommandOptions, 
     onEvent: (e) => output.event(e),
   });
 
+  io.stderr.write(`${sandbox.notice}\n`);
   const coAuthor = await localGitIdentity(repoDir);
   const result = await runPlaybook({
     runId,
@@ -142,6 +158,7 @@ export async function runCommand(playbookArg: string, flags: RunCommandOptions, 
     ...(io.signal ? { signal: io.signal } : {}),
     log,
     keepWorktree: flags.keepWorktree ?? false,
+    ...(sandbox.setup ? { sandbox: sandbox.setup } : {}),
     ...agentBinOverride(agent, io.env),
   });
   log.close();

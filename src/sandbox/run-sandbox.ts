@@ -1,0 +1,234 @@
+// One run's sandbox (DESIGN §11): every agent session and verify command of the run is wrapped in
+// bubblewrap with the mount plan of mounts.ts, a private HOME and tmp that live as long as the run, the
+// agent's own git dir (shadow-git.ts) and the network of network.ts. Built once per run; each wrap() is a
+// fresh namespace, so nothing a session starts outlives it.
+import { execFile } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { agentEndpoints } from "./endpoints.js";
+import { bwrapArgs, type MountPlan } from "./mounts.js";
+import { openSandboxNetwork, type SandboxNetwork } from "./network.js";
+import type { SandboxPolicy } from "./policy.js";
+import { objectDirsOf, writeShadowGitDir } from "./shadow-git.js";
+import { findExecutable } from "../agents/bin.js";
+import type { AgentName } from "../agents/types.js";
+
+const exec = promisify(execFile);
+
+/** A command as spawned: what wrap() takes and gives. */
+export interface SpawnSpec {
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+}
+
+/** What adapters and verify need of a sandbox. */
+export interface CommandSandbox {
+  /** The private temp dir (also TMPDIR inside): files the sandboxed command must read go here. */
+  readonly tmpDir: string;
+  /** Rebuilds the agent's git view at the worktree's current HEAD; call before each agent session. */
+  refreshGit(): Promise<void>;
+  /** `spec` run inside the sandbox. `command` is resolved on the host's PATH first. */
+  wrap(spec: SpawnSpec): SpawnSpec;
+  /** Connections refused since the last call (host:port), for the run log. */
+  takeDenials(): string[];
+}
+
+/** A sandbox that can start here (probe.ts) and the operator's policy for it. */
+export interface SandboxSetup {
+  policy: SandboxPolicy;
+  bwrap: string;
+  socat: string;
+}
+
+export interface OpenRunSandboxOptions extends SandboxSetup {
+  worktree: string;
+  agent: AgentName;
+  /** The environment the agent's env is built from: its API endpoints are read from here. */
+  env: NodeJS.ProcessEnv;
+  /** Parent of the run's private dirs (default: the OS temp dir). */
+  baseDir?: string;
+}
+
+// Starts a relay per `BIND:PORT:SOCKET` argument, waits until each listens (or 2 s), then runs the
+// command. Fixed text: the arguments come as positional parameters, never spliced into the script.
+const PRELUDE = `n=0
+while [ "$1" != "--" ]; do
+  spec=$1; shift
+  bind=\${spec%%,*}; rest=\${spec#*,}; port=\${rest%%,*}; sock=\${rest#*,}
+  if [ "$bind" = "::1" ]; then listen="TCP6-LISTEN:$port,bind=[::1]"; else listen="TCP4-LISTEN:$port,bind=127.0.0.1"; fi
+  "$MAESTRO_SOCAT" "$listen,fork,reuseaddr" "UNIX-CONNECT:$sock" </dev/null >/dev/null 2>&1 &
+  n=$((n+1))
+done
+shift
+unset MAESTRO_SOCAT
+i=0
+while [ "$(grep -c ' 0A ' /proc/net/tcp /proc/net/tcp6 2>/dev/null | awk -F: '{s+=$2} END {print s+0}')" -lt "$n" ] && [ $i -lt 400 ]; do
+  i=$((i+1)); sleep 0.005
+done
+exec "$@"
+`;
+
+export class RunSandbox implements CommandSandbox {
+  readonly tmpDir: string;
+  private readonly homeDir: string;
+  private readonly gitDir: string;
+  private readonly dotGitFile: string;
+  private readonly denials = new Set<string>();
+
+  private constructor(
+    private readonly opts: OpenRunSandboxOptions,
+    private readonly root: string,
+    private readonly net: SandboxNetwork,
+    private readonly git: { realGitDir: string; commonDir: string; objectDirs: string[] },
+  ) {
+    this.tmpDir = path.join(root, "tmp");
+    this.homeDir = path.join(root, "home");
+    this.gitDir = path.join(root, "git");
+    this.dotGitFile = path.join(root, "dotgit");
+  }
+
+  static async open(opts: OpenRunSandboxOptions): Promise<RunSandbox> {
+    const root = fs.mkdtempSync(path.join(opts.baseDir ?? os.tmpdir(), "maestro-sandbox-"));
+    fs.chmodSync(root, 0o700);
+    for (const d of ["tmp", "home", "net"]) fs.mkdirSync(path.join(root, d));
+    try {
+      const git = await gitDirsOf(opts.worktree);
+      const allow = [...agentEndpoints(opts.agent, opts.env), ...opts.policy.allowHosts];
+      const net = await openSandboxNetwork(path.join(root, "net"), allow);
+      const sandbox = new RunSandbox(opts, root, net, git);
+      fs.writeFileSync(sandbox.dotGitFile, `gitdir: ${sandbox.gitDir}\n`);
+      return sandbox;
+    } catch (err) {
+      fs.rmSync(root, { recursive: true, force: true });
+      throw err;
+    }
+  }
+
+  async refreshGit(): Promise<void> {
+    const headSha = (
+      await exec("git", ["rev-parse", "HEAD"], gitOpts(this.git.realGitDir, this.opts.worktree))
+    ).stdout.trim();
+    const head = fs.readFileSync(path.join(this.git.realGitDir, "HEAD"), "utf8").trim();
+    const branch = head.startsWith("ref: refs/heads/") ? head.slice("ref: refs/heads/".length) : undefined;
+    writeShadowGitDir({
+      dir: this.gitDir,
+      realGitDir: this.git.realGitDir,
+      commonDir: this.git.commonDir,
+      objectDirs: this.git.objectDirs,
+      headSha,
+      ...(branch ? { branch } : {}),
+    });
+  }
+
+  wrap(spec: SpawnSpec): SpawnSpec {
+    if (!fs.existsSync(this.gitDir)) fs.mkdirSync(this.gitDir);
+    const command = path.isAbsolute(spec.command)
+      ? spec.command
+      : (findExecutable(spec.command, spec.env.PATH ?? "") ?? spec.command);
+    const plan: MountPlan = {
+      writable: [this.opts.worktree, this.tmpDir, this.homeDir, this.gitDir],
+      readOnly: [
+        ...this.git.objectDirs,
+        path.join(this.root, "net"),
+        ...runtimePaths(command),
+        ...this.opts.policy.readPaths,
+      ],
+      fileOverlays: [{ source: this.dotGitFile, target: path.join(this.opts.worktree, ".git") }],
+    };
+    const relays = this.net.relays.map((r) => `${r.bind},${r.port},${r.socket}`);
+    const proxy = `http://127.0.0.1:${this.net.proxyPort}`;
+    const env: Record<string, string> = {
+      ...spec.env,
+      HOME: this.homeDir,
+      TMPDIR: this.tmpDir,
+      HTTP_PROXY: proxy,
+      HTTPS_PROXY: proxy,
+      http_proxy: proxy,
+      https_proxy: proxy,
+      ALL_PROXY: proxy,
+      NO_PROXY: "localhost,127.0.0.1,::1",
+      no_proxy: "localhost,127.0.0.1,::1",
+      MAESTRO_SOCAT: this.opts.socat,
+    };
+    return {
+      command: this.opts.bwrap,
+      args: [
+        ...bwrapArgs(plan, this.opts.worktree),
+        "--ro-bind",
+        this.opts.socat,
+        this.opts.socat,
+        "--",
+        "/bin/sh",
+        "-c",
+        PRELUDE,
+        "maestro-sandbox",
+        ...relays,
+        "--",
+        command,
+        ...spec.args,
+      ],
+      env,
+    };
+  }
+
+  takeDenials(): string[] {
+    const now = this.net.denied().filter((d) => !this.denials.has(d));
+    for (const d of now) this.denials.add(d);
+    return now;
+  }
+
+  async close(): Promise<void> {
+    await this.net.close();
+    fs.rmSync(this.root, { recursive: true, force: true });
+  }
+}
+
+/** git's environment for Maestro's own commands on a worktree: its real git dir named, no outside config. */
+function gitOpts(gitDir: string, workTree: string) {
+  return {
+    cwd: workTree,
+    env: {
+      PATH: process.env.PATH ?? "/usr/bin:/bin",
+      GIT_DIR: gitDir,
+      GIT_WORK_TREE: workTree,
+      GIT_CONFIG_NOSYSTEM: "1",
+      GIT_CONFIG_GLOBAL: "/dev/null",
+    },
+  };
+}
+
+/** The worktree's git dir and common dir, read before any agent ran in it. */
+async function gitDirsOf(worktree: string) {
+  const { stdout } = await exec(
+    "git",
+    ["rev-parse", "--path-format=absolute", "--git-dir", "--git-common-dir"],
+    { cwd: worktree, env: { PATH: process.env.PATH ?? "/usr/bin:/bin", GIT_CONFIG_NOSYSTEM: "1" } },
+  );
+  const [realGitDir, commonDir] = stdout.trim().split("\n");
+  return { realGitDir: realGitDir!, commonDir: commonDir!, objectDirs: objectDirsOf(commonDir!) };
+}
+
+/**
+ * What the agent's program needs to run: Node's install (when outside the system dirs) and the agent's
+ * own install — the node_modules it lives in, or its directory.
+ */
+export function runtimePaths(agentBin?: string): string[] {
+  const paths = [path.dirname(path.dirname(fs.realpathSync(process.execPath)))];
+  if (!agentBin || !path.isAbsolute(agentBin)) return paths;
+  for (const p of [agentBin, safeRealpath(agentBin)]) {
+    const i = p.indexOf("/node_modules/");
+    paths.push(i >= 0 ? p.slice(0, i + "/node_modules".length) : path.dirname(p));
+  }
+  return paths;
+}
+
+function safeRealpath(p: string): string {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return p;
+  }
+}
