@@ -7,6 +7,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
+import { bringAgentConfig } from "./agent-config.js";
 import { agentEndpoints } from "./endpoints.js";
 import { bwrapArgs, type MountPlan } from "./mounts.js";
 import { openSandboxNetwork, type SandboxNetwork } from "./network.js";
@@ -77,6 +78,7 @@ export class RunSandbox implements CommandSandbox {
   private readonly gitDir: string;
   private readonly dotGitFile: string;
   private readonly denials = new Set<string>();
+  private readonly configsBrought = new Set<string>();
 
   private constructor(
     private readonly opts: OpenRunSandboxOptions,
@@ -125,6 +127,7 @@ export class RunSandbox implements CommandSandbox {
 
   wrap(spec: SpawnSpec): SpawnSpec {
     if (!fs.existsSync(this.gitDir)) fs.mkdirSync(this.gitDir);
+    const config = bringAgentConfig(spec.env, this.opts.env.HOME, this.homeDir, this.configsBrought);
     const command = path.isAbsolute(spec.command)
       ? spec.command
       : (findExecutable(spec.command, spec.env.PATH ?? "") ?? spec.command);
@@ -135,13 +138,14 @@ export class RunSandbox implements CommandSandbox {
         path.join(this.root, "net"),
         ...runtimePaths(command),
         ...this.opts.policy.readPaths,
+        ...config.readOnly,
       ],
       fileOverlays: [{ source: this.dotGitFile, target: path.join(this.opts.worktree, ".git") }],
     };
     const relays = this.net.relays.map((r) => `${r.bind},${r.port},${r.socket}`);
     const proxy = `http://127.0.0.1:${this.net.proxyPort}`;
     const env: Record<string, string> = {
-      ...spec.env,
+      ...config.env,
       HOME: this.homeDir,
       TMPDIR: this.tmpDir,
       HTTP_PROXY: proxy,

@@ -187,6 +187,10 @@ export async function startE2EWorld(opts: E2EWorldOptions = {}): Promise<E2EWorl
     MAESTRO_DATA_DIR: dataDir,
     // git run by Maestro must not read the machine's or user's config.
     GIT_CONFIG_NOSYSTEM: "1",
+    // The repos' .github/maestro.yml name the test agents (test/fixtures/agents) as agentCommand: this
+    // operator allows that, and lets the sandbox read them.
+    MAESTRO_REPO_AGENT_COMMAND: "allow",
+    MAESTRO_SANDBOX_READ_PATHS: path.join(ROOT, "test/fixtures/agents"),
     ...gh.env(),
     ...opts.env,
   };

@@ -5,6 +5,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { AGENT_NAMES } from "../../agents/types.js";
 import { EXIT } from "../exit-codes.js";
+import { resolveSandbox, SANDBOX_OFF_WARNING } from "../../sandbox/setup.js";
 import type { CliIO } from "./run.js";
 
 const exec = promisify(execFile);
@@ -35,6 +36,8 @@ export async function doctorCommand(io: CliIO): Promise<number> {
       required: true,
     });
   }
+
+  checks.push(await sandboxCheck(io.env));
 
   const url = io.env.REDIS_URL || "redis://127.0.0.1:6379";
   // Loaded here only: ioredis is the heaviest import and only doctor/serve need it.
@@ -100,6 +103,18 @@ export async function doctorCommand(io: CliIO): Promise<number> {
 
   for (const c of checks) io.stdout.write(`${c.ok ? "✓" : c.required ? "✗" : "!"} ${c.name}: ${c.detail}\n`);
   return checks.some((c) => c.required && !c.ok) ? EXIT.UNAVAILABLE : EXIT.OK;
+}
+
+/** Required unless the operator turned it off: serve and worker refuse to run agents without it. */
+async function sandboxCheck(env: NodeJS.ProcessEnv): Promise<Check> {
+  try {
+    const s = await resolveSandbox(env, "on");
+    if (s.setup) return { name: "sandbox", ok: true, detail: s.notice.replace(/^sandbox: /, ""), required: true };
+    if (s.problem) return { name: "sandbox", ok: false, detail: s.problem, required: true };
+    return { name: "sandbox", ok: false, detail: SANDBOX_OFF_WARNING, required: false };
+  } catch (err) {
+    return { name: "sandbox", ok: false, detail: (err as Error).message, required: true };
+  }
 }
 
 function which(bin: string, pathVar: string): string | undefined {
