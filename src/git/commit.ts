@@ -192,7 +192,8 @@ export function openCommitSession(opts: { cwd: string; author: Person }): Commit
         const a = await ask(staged.entries === 0 ? "commit-empty" : "commit");
         if (a.status !== 0) throw scriptError(COMMIT_ARGS, cwd, a);
         const sha =
-          COMMIT_SUMMARY.exec(a.stdout)?.[1] ?? (await runGit(["rev-parse", "HEAD"], { cwd, env: pinned })).stdout.trim();
+          COMMIT_SUMMARY.exec(a.stdout)?.[1] ??
+          (await runGit(["rev-parse", "HEAD"], { cwd, env: pinned })).stdout.trim();
         return { sha, filesChanged: staged.entries, files: staged.files };
       }),
     close: () =>

@@ -56,7 +56,9 @@ export function bringAgentConfig(
     }
     out[v] = copy;
   }
-  const readOnly = CONFIG_FILE_VARS.map((v) => env[v]).filter((f): f is string => Boolean(f && path.isAbsolute(f)));
+  const readOnly = CONFIG_FILE_VARS.map((v) => env[v]).filter((f): f is string =>
+    Boolean(f && path.isAbsolute(f)),
+  );
   return { env: out, readOnly };
 }
 

@@ -37,6 +37,9 @@ export const ETC_ENTRIES = [
   "environment",
 ];
 
+/** Size of the in-memory /tmp inside the sandbox. */
+export const TMPFS_BYTES = 1024 * 1024 * 1024;
+
 export interface MountPlan {
   /** Writable at the same path inside: the worktree and the session's private dirs. */
   writable: string[];
@@ -92,8 +95,14 @@ export function bwrapArgs(plan: MountPlan, cwd: string): string[] {
     "/proc",
     "--dev",
     "/dev",
+    // /tmp and /run live in memory: capped, so a session cannot fill the host's RAM through them
+    // (TMPDIR points at the run's private tmp on disk).
+    "--size",
+    String(TMPFS_BYTES),
     "--tmpfs",
     "/tmp",
+    "--size",
+    String(16 * 1024 * 1024),
     "--tmpfs",
     "/run",
   ];
@@ -105,6 +114,7 @@ export function bwrapArgs(plan: MountPlan, cwd: string): string[] {
   for (const p of readOnly) if (exists(p)) args.push("--ro-bind", p, p);
   for (const p of writable) args.push("--bind", p, p);
   for (const o of plan.fileOverlays) args.push("--ro-bind", o.source, o.target);
-  args.push("--chdir", cwd);
+  // The skeleton bwrap built the mount points in stays read-only: nothing can be written beside the mounts.
+  args.push("--remount-ro", "/", "--chdir", cwd);
   return args;
 }

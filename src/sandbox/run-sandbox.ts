@@ -139,6 +139,7 @@ export class RunSandbox implements CommandSandbox {
         ...runtimePaths(command),
         ...this.opts.policy.readPaths,
         ...config.readOnly,
+        this.opts.socat,
       ],
       fileOverlays: [{ source: this.dotGitFile, target: path.join(this.opts.worktree, ".git") }],
     };
@@ -161,9 +162,6 @@ export class RunSandbox implements CommandSandbox {
       command: this.opts.bwrap,
       args: [
         ...bwrapArgs(plan, this.opts.worktree),
-        "--ro-bind",
-        this.opts.socat,
-        this.opts.socat,
         "--",
         "/bin/sh",
         "-c",

@@ -32,6 +32,8 @@ function cliEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
     HOME: process.env.HOME,
     LANG: "C.UTF-8",
     MAESTRO_DATA_DIR: path.join(work, "data"),
+    // The demo agent lives in examples/: the sandbox may read it (as examples/demo.sh allows).
+    MAESTRO_SANDBOX_READ_PATHS: path.join(ROOT, "examples"),
     ...extra,
   };
 }
@@ -185,6 +187,26 @@ describe("maestro run (CLI)", () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/✗ task 1\/3 failed/);
     expect(r.stdout).toMatch(/resume: maestro run .* --branch maestro\//);
+  });
+
+  it("says whether the sandbox is on; --no-sandbox runs on the host; MAESTRO_SANDBOX=on without bwrap is exit 3", async () => {
+    const on = await runDemo();
+    expect(on.stderr).toMatch(/^sandbox: on \(bubblewrap/m);
+    const off = await runDemo("--no-sandbox");
+    expect(off.code).toBe(0);
+    expect(off.stderr).toMatch(/^sandbox: off \(--no-sandbox\)/m);
+    // A PATH with node and git but no bwrap: auto runs without it and says so; "on" refuses.
+    const bin = path.join(work, "bin");
+    fs.mkdirSync(bin);
+    for (const tool of ["node", "git", "sh"])
+      fs.symlinkSync(path.join("/usr/bin", tool), path.join(bin, tool));
+    const noBwrap = await maestro(demoArgs(), { PATH: bin });
+    expect(noBwrap.stderr).toMatch(/sandbox: unavailable \(bubblewrap \(bwrap\) is not on PATH: install it/);
+    expect(noBwrap.code).toBe(0);
+    const required = await maestro(demoArgs(), { PATH: bin, MAESTRO_SANDBOX: "on" });
+    expect(required.code).toBe(3);
+    expect(required.stderr).toMatch(/MAESTRO_SANDBOX=on, but the sandbox cannot start: bubblewrap/);
+    expect(required.stderr).toMatch(/--no-sandbox/);
   });
 
   it("--dry-run lists the tasks and runs nothing", async () => {

@@ -34,7 +34,10 @@ beforeAll(async () => {
   fs.mkdirSync(path.join(tmp, "redis"));
   fs.mkdirSync(path.join(tmp, "agent"));
   redisServer = await startPrivateRedis(path.join(tmp, "redis"));
-  world = await startE2EWorld({ env: { REDIS_URL: redisServer.url, MAESTRO_CONCURRENCY: "1" } });
+  // The drill agent keeps host pid files in a state dir: the no-sandbox path (see drill-run.test.ts).
+  world = await startE2EWorld({
+    env: { REDIS_URL: redisServer.url, MAESTRO_CONCURRENCY: "1", MAESTRO_SANDBOX: "off" },
+  });
   redis = new Redis(redisServer.url, { maxRetriesPerRequest: null });
   redis.on("error", () => undefined);
   queue = createRunQueue(redis, world.prefix);

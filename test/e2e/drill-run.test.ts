@@ -14,7 +14,9 @@ let stateDir: string;
 
 beforeAll(async () => {
   stateDir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "maestro-drill-run-")));
-  world = await startE2EWorld();
+  // The drill agent keeps host pid files in a state dir: these drills exercise the no-sandbox path
+  // (process groups); the sandbox's own kill and cancel are tested in test/integration/sandbox.
+  world = await startE2EWorld({ env: { MAESTRO_SANDBOX: "off" } });
 }, 60_000);
 
 afterAll(async () => {

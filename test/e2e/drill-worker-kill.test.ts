@@ -27,7 +27,8 @@ const procs: GroupProcess[] = [];
 
 beforeAll(async () => {
   stateDir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "maestro-drill-kill-")));
-  world = await startE2EWorld();
+  // The drill agent keeps host pid files in a state dir: the no-sandbox path (see drill-run.test.ts).
+  world = await startE2EWorld({ env: { MAESTRO_SANDBOX: "off" } });
   // The world's serve is not in a group of its own: replace it with one that is, plus a worker.
   await world.serve.stop("SIGTERM");
   // Faster takeover than the 30 s + 15 s defaults, through the operator's own settings.

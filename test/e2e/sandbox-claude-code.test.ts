@@ -35,7 +35,9 @@ function script(req: RecordedRequest) {
   if (last.includes("tool_result")) return { text: "Ran the tests; output in test-output.txt." };
   return {
     text: "Running the test script.",
-    toolUses: [{ name: "Bash", input: { command: "npm test > test-output.txt 2>&1", description: "run tests" } }],
+    toolUses: [
+      { name: "Bash", input: { command: "npm test > test-output.txt 2>&1", description: "run tests" } },
+    ],
   };
 }
 

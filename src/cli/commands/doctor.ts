@@ -109,7 +109,8 @@ export async function doctorCommand(io: CliIO): Promise<number> {
 async function sandboxCheck(env: NodeJS.ProcessEnv): Promise<Check> {
   try {
     const s = await resolveSandbox(env, "on");
-    if (s.setup) return { name: "sandbox", ok: true, detail: s.notice.replace(/^sandbox: /, ""), required: true };
+    if (s.setup)
+      return { name: "sandbox", ok: true, detail: s.notice.replace(/^sandbox: /, ""), required: true };
     if (s.problem) return { name: "sandbox", ok: false, detail: s.problem, required: true };
     return { name: "sandbox", ok: false, detail: SANDBOX_OFF_WARNING, required: false };
   } catch (err) {

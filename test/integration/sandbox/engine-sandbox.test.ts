@@ -117,16 +117,62 @@ describe("engine in the sandbox", () => {
 
   it("kills every process the session started, setsid and double fork included", async () => {
     const marker = `maestro-survivor-${process.pid}-${Date.now()}`;
-    const agent = `setsid sh -c 'exec -a ${marker} sleep 300' >/dev/null 2>&1 < /dev/null & (sh -c 'exec -a ${marker} sleep 300' &) ; echo done > out.txt`;
+    const agent = [
+      `setsid bash -c 'exec -a ${marker} sleep 300' >/dev/null 2>&1 </dev/null &`,
+      `(bash -c 'exec -a ${marker} sleep 300' &)`,
+      "sleep 0.3",
+      // Not vacuous: both were running inside the sandbox when the session ended.
+      `pgrep -f '^${marker}' | wc -l > running.txt`,
+    ].join("\n");
     const run = await runEngine(fx, PB, { agent: "command", agentCommand: agent, sandbox: await setup() });
     expect(run.result.status).toBe("succeeded");
+    expect(git(fx.repo.dir, "show", `${run.result.tasks[0]!.sha!}:running.txt`)).toBe("2");
     let left = "";
     try {
-      left = execFileSync("pgrep", ["-f", marker], { encoding: "utf8" }).trim();
+      left = execFileSync("pgrep", ["-f", `^${marker}`], { encoding: "utf8" }).trim();
     } catch {
       // pgrep exits 1 when nothing matches
     }
     expect(left).toBe("");
+  });
+
+  it("on cancel, every process of the session is gone within 10 s, whatever it ignores", async () => {
+    const marker = `maestro-cancelled-${process.pid}-${Date.now()}`;
+    const agent = [
+      `setsid bash -c 'trap "" TERM; exec -a ${marker} sleep 300' >/dev/null 2>&1 </dev/null &`,
+      `bash -c 'trap "" TERM; exec -a ${marker} sleep 300' &`,
+      "trap '' TERM",
+      "echo started > started.txt",
+      "sleep 300",
+    ].join("\n");
+    const cancel = new AbortController();
+    const running = runEngine(fx, PB, {
+      agent: "command",
+      agentCommand: agent,
+      sandbox: await setup(),
+      signal: cancel.signal,
+    });
+    const pids = () => {
+      try {
+        // Anchored: only the processes renamed to the marker, not the shells whose scripts mention it.
+        return execFileSync("pgrep", ["-f", `^${marker}`], { encoding: "utf8" })
+          .trim()
+          .split("\n");
+      } catch {
+        return [];
+      }
+    };
+    const deadline = Date.now() + 20_000;
+    while (pids().length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(pids()).toHaveLength(2);
+    const cancelledAt = Date.now();
+    cancel.abort();
+    const run = await running;
+    expect(run.result.status).toBe("cancelled");
+    while (pids().length > 0 && Date.now() - cancelledAt < 10_000)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(pids()).toEqual([]);
+    expect(Date.now() - cancelledAt).toBeLessThan(10_000);
   });
 
   it("keeps the agent's git to itself: .git, the mirror config and hooks are out of reach", async () => {
