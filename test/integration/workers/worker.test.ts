@@ -1,6 +1,7 @@
 // The worker end to end: real Redis (unique prefix), real git (a local bare repo plays GitHub's git
 // remote), the real `command` agent in child processes, GitHub's API stood in by nock with every
 // request checked against @octokit/openapi.
+import { agentPolicyFromEnv } from "../../../src/config/agent-policy.js";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "@jest/globals";
 import fs from "node:fs";
 import path from "node:path";
@@ -431,6 +432,35 @@ describe("worker: repo limits, preflight, run log on the branch", () => {
     expect(await remoteBranches(world.remoteDir)).toEqual(["main"]);
     // Refused, not retried: one attempt.
     expect((await queue.getJob(runId))?.attemptsMade).toBeLessThanOrEqual(1);
+  });
+
+  it("operator policy: a repository's own agentCommand is refused with a reply that says why and how to allow it", async () => {
+    gh = mockWorkerGitHub({ owner: OWNER, repo: REPO });
+    world = await makeWorld(agentCommand(), "");
+    const runId = "rworkerpolicy";
+    const commentId = queuedComment(runId);
+    await start(world, { agentPolicy: agentPolicyFromEnv({}) });
+    await enqueue(jobData(runId, { statusCommentId: commentId }));
+    expect((await finished(runId)).state).toBe("failed");
+    const body = gh.gh.state.comments.find((c) => c.id === commentId)!.body;
+    expect(body).toContain("does not run commands chosen by a repository");
+    expect(body).toContain("MAESTRO_REPO_AGENT_COMMAND=allow");
+    expect(await remoteBranches(world.remoteDir)).toEqual(["main"]);
+    expect((await queue.getJob(runId))?.attemptsMade).toBeLessThanOrEqual(1);
+  });
+
+  it("a sandbox that cannot start refuses every run with what is missing", async () => {
+    gh = mockWorkerGitHub({ owner: OWNER, repo: REPO });
+    world = await makeWorld(agentCommand(), "");
+    const runId = "rworkernosandbox";
+    const commentId = queuedComment(runId);
+    await start(world, { sandboxProblem: "bubblewrap (bwrap) is not on PATH: install it" });
+    await enqueue(jobData(runId, { statusCommentId: commentId }));
+    expect((await finished(runId)).state).toBe("failed");
+    const body = gh.gh.state.comments.find((c) => c.id === commentId)!.body;
+    expect(body).toContain("The sandbox that agents and verify commands run in cannot start");
+    expect(body).toContain("bubblewrap (bwrap) is not on PATH");
+    expect(await remoteBranches(world.remoteDir)).toEqual(["main"]);
   });
 
   it("a push GitHub refuses (protected branch rule): the run fails at once with git's reason, no retries", async () => {
