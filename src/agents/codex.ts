@@ -13,7 +13,11 @@ export function promptWithSystem(opts: AgentRunOptions): string {
 export const codexAdapter: AgentAdapter = {
   name: "codex",
   buildInvocation(opts: AgentRunOptions): AgentInvocation {
-    const args = ["exec", "--json", "--sandbox", "workspace-write"];
+    // Inside Maestro's sandbox, Codex's own is off: ours is the boundary, and Codex's breaks when bwrap is on
+    // PATH without its helper binary (every shell call then fails).
+    const args = opts.fullAccess
+      ? ["exec", "--json", "--dangerously-bypass-approvals-and-sandbox"]
+      : ["exec", "--json", "--sandbox", "workspace-write"];
     if (opts.model) args.push("--model", opts.model);
     args.push("-");
     return {

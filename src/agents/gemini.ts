@@ -1,6 +1,6 @@
 // Gemini CLI headless: `gemini --output-format stream-json --approval-mode auto_edit -p INSTRUCTION`, the prompt on
 // stdin (gemini prepends piped stdin to the -p text), so argv only carries a fixed one-line instruction.
-// auto_edit mirrors Claude Code's acceptEdits. GEMINI_CLI_TRUST_WORKSPACE: worktrees are not in the user's
+// auto_edit mirrors Claude Code's acceptEdits; inside Maestro's sandbox it gets yolo (every tool). GEMINI_CLI_TRUST_WORKSPACE: worktrees are not in the user's
 // trusted-folders list, and an untrusted folder would downgrade the approval mode.
 import { resolveAgentBin } from "./bin.js";
 import { promptWithSystem } from "./codex.js";
@@ -13,7 +13,7 @@ export const GEMINI_ARGV_INSTRUCTION = "Carry out the task described above.";
 export const geminiAdapter: AgentAdapter = {
   name: "gemini",
   buildInvocation(opts: AgentRunOptions): AgentInvocation {
-    const args = ["--output-format", "stream-json", "--approval-mode", "auto_edit"];
+    const args = ["--output-format", "stream-json", "--approval-mode", opts.fullAccess ? "yolo" : "auto_edit"];
     if (opts.model) args.push("--model", opts.model);
     args.push("-p", GEMINI_ARGV_INSTRUCTION);
     return {

@@ -103,6 +103,23 @@ describe("adapter invocations", () => {
     expect(() => adapter.buildInvocation(opts())).toThrow(/agentCommand/);
   });
 
+  it("full access (only ever inside the sandbox): every agent's whole toolset, edit-only modes otherwise", () => {
+    const full = (name: (typeof AGENT_NAMES)[number]) =>
+      getAgentAdapter(name).buildInvocation(opts({ fullAccess: true }));
+    const claude = full("claude-code");
+    expect(claude.args.join(" ")).toContain("--permission-mode bypassPermissions");
+    expect(claude.env).toEqual({ IS_SANDBOX: "1" });
+    expect(getAgentAdapter("claude-code").buildInvocation(opts()).env ?? {}).not.toHaveProperty("IS_SANDBOX");
+    expect(full("codex").args).toEqual(["exec", "--json", "--dangerously-bypass-approvals-and-sandbox", "-"]);
+    expect(full("codex").args).not.toContain("--sandbox");
+    expect(full("gemini").args.slice(0, 4)).toEqual([
+      "--output-format",
+      "stream-json",
+      "--approval-mode",
+      "yolo",
+    ]);
+  });
+
   it("uses opts.bin when given", () => {
     expect(getAgentAdapter("codex").buildInvocation(opts({ bin: "/opt/codex" })).command).toBe("/opt/codex");
   });
