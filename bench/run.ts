@@ -40,6 +40,10 @@ const benches: Record<string, { title: string; run: () => Promise<string> }> = {
       }),
   },
   growth: { title: "Growth with the number of tasks", run: () => benchGrowth(repeats(3)) },
+  sandbox: {
+    title: "Sandbox cost per session",
+    run: async () => (await import("./sandbox.js")).benchSandbox(repeats(30)),
+  },
   "agent-start": {
     title: "Time to agent start",
     run: async () => (await import("./agent-start.js")).benchAgentStart(repeats(5)),

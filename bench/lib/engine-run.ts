@@ -8,6 +8,7 @@ import { runPlaybook } from "../../src/engine/run-playbook.js";
 import { pushBranch } from "../../src/git/mirror.js";
 import { parsePlaybook } from "../../src/playbooks/parse.js";
 import { RunLogWriter } from "../../src/runlog/writer.js";
+import type { SandboxSetup } from "../../src/sandbox/run-sandbox.js";
 
 export interface BenchRepo {
   dir: string;
@@ -65,6 +66,8 @@ export interface EngineRunOptions {
   push?: boolean;
   /** Each run-log write: the event type, when it started (performance.now()) and how long it took. */
   onLogWrite?: (type: string, at: number, ms: number) => void;
+  /** Run the agent sessions in this sandbox (default: on the host). */
+  sandbox?: SandboxSetup;
 }
 
 export interface EngineRunResult {
@@ -110,6 +113,7 @@ export async function engineRun(opts: EngineRunOptions): Promise<EngineRunResult
       author: { name: "Maestro", email: "maestro@example.com" },
       env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: os.tmpdir(), LANG: "C.UTF-8" },
       log,
+      ...(opts.sandbox ? { sandbox: opts.sandbox } : {}),
       ...(opts.push
         ? {
             onTaskCommitted: (c: { branch: string }) =>

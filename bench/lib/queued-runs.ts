@@ -68,6 +68,8 @@ export function benchProcessEnv(o: {
     MAESTRO_REDIS_PREFIX: o.prefix,
     MAESTRO_DATA_DIR: o.dataDir,
     MAESTRO_CONCURRENCY: String(o.concurrency),
+    // The bench repos' .github/maestro.yml choose their agentCommand (it runs in the sandbox).
+    MAESTRO_REPO_AGENT_COMMAND: "allow",
     ...o.gh.env(),
   };
 }

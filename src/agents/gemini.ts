@@ -13,7 +13,12 @@ export const GEMINI_ARGV_INSTRUCTION = "Carry out the task described above.";
 export const geminiAdapter: AgentAdapter = {
   name: "gemini",
   buildInvocation(opts: AgentRunOptions): AgentInvocation {
-    const args = ["--output-format", "stream-json", "--approval-mode", opts.fullAccess ? "yolo" : "auto_edit"];
+    const args = [
+      "--output-format",
+      "stream-json",
+      "--approval-mode",
+      opts.fullAccess ? "yolo" : "auto_edit",
+    ];
     if (opts.model) args.push("--model", opts.model);
     args.push("-p", GEMINI_ARGV_INSTRUCTION);
     return {

@@ -26,6 +26,8 @@ function copySmall(from: string, to: string): void {
   const st = fs.statSync(from);
   if (!st.isFile() || st.size > MAX_FILE) return;
   fs.mkdirSync(path.dirname(to), { recursive: true, mode: 0o700 });
+  // Never through a link a sandboxed process may have planted at the destination.
+  fs.rmSync(to, { force: true });
   fs.copyFileSync(from, to);
   fs.chmodSync(to, 0o600);
 }

@@ -12,7 +12,7 @@ import { agentEndpoints } from "./endpoints.js";
 import { bwrapArgs, type MountPlan } from "./mounts.js";
 import { openSandboxNetwork, type SandboxNetwork } from "./network.js";
 import type { SandboxPolicy } from "./policy.js";
-import { objectDirsOf, writeShadowGitDir } from "./shadow-git.js";
+import { makeShadowSkeleton, objectDirsOf, writeShadowGitDir } from "./shadow-git.js";
 import { findExecutable } from "../agents/bin.js";
 import type { AgentName } from "../agents/types.js";
 
@@ -53,21 +53,24 @@ export interface OpenRunSandboxOptions extends SandboxSetup {
   baseDir?: string;
 }
 
-// Starts a relay per `BIND:PORT:SOCKET` argument, waits until each listens (or 2 s), then runs the
+// Starts a relay per `BIND,PORT,SOCKET` argument, waits until each listens, then runs the
 // command. Fixed text: the arguments come as positional parameters, never spliced into the script.
-const PRELUDE = `n=0
+const PRELUDE = `n4=0; n6=0
 while [ "$1" != "--" ]; do
   spec=$1; shift
   bind=\${spec%%,*}; rest=\${spec#*,}; port=\${rest%%,*}; sock=\${rest#*,}
-  if [ "$bind" = "::1" ]; then listen="TCP6-LISTEN:$port,bind=[::1]"; else listen="TCP4-LISTEN:$port,bind=127.0.0.1"; fi
+  if [ "$bind" = "::1" ]; then listen="TCP6-LISTEN:$port,bind=[::1]"; n6=$((n6+1)); else listen="TCP4-LISTEN:$port,bind=127.0.0.1"; n4=$((n4+1)); fi
   "$MAESTRO_SOCAT" "$listen,fork,reuseaddr" "UNIX-CONNECT:$sock" </dev/null >/dev/null 2>&1 &
-  n=$((n+1))
 done
 shift
 unset MAESTRO_SOCAT
+# Until every relay listens (state 0A in /proc/net/tcp*): socat needs a few ms; at most ~2000 checks.
 i=0
-while [ "$(grep -c ' 0A ' /proc/net/tcp /proc/net/tcp6 2>/dev/null | awk -F: '{s+=$2} END {print s+0}')" -lt "$n" ] && [ $i -lt 400 ]; do
-  i=$((i+1)); sleep 0.005
+while [ $i -lt 2000 ]; do
+  i=$((i+1))
+  [ "$(grep -c ' 0A ' /proc/net/tcp)" -ge $n4 ] || continue
+  [ $n6 -eq 0 ] || [ "$(grep -c ' 0A ' /proc/net/tcp6)" -ge $n6 ] || continue
+  break
 done
 exec "$@"
 `;
@@ -75,8 +78,12 @@ exec "$@"
 export class RunSandbox implements CommandSandbox {
   readonly tmpDir: string;
   private readonly homeDir: string;
-  private readonly gitDir: string;
-  private readonly dotGitFile: string;
+  /** The agent's git dir of the current session and the file mounted over the worktree's .git. */
+  private gitDir: string;
+  private dotGitFile: string;
+  private sessions = 0;
+  /** The next session's git dir, made while the current session runs. */
+  private nextSkeleton: Promise<void>;
   private readonly denials = new Set<string>();
   private readonly configsBrought = new Set<string>();
 
@@ -88,8 +95,9 @@ export class RunSandbox implements CommandSandbox {
   ) {
     this.tmpDir = path.join(root, "tmp");
     this.homeDir = path.join(root, "home");
-    this.gitDir = path.join(root, "git");
-    this.dotGitFile = path.join(root, "dotgit");
+    this.gitDir = path.join(root, "git-0");
+    this.dotGitFile = path.join(root, "dotgit-0");
+    this.nextSkeleton = makeShadowSkeleton(path.join(root, "git-1"));
   }
 
   static async open(opts: OpenRunSandboxOptions): Promise<RunSandbox> {
@@ -101,6 +109,7 @@ export class RunSandbox implements CommandSandbox {
       const allow = [...agentEndpoints(opts.agent, opts.env), ...opts.policy.allowHosts];
       const net = await openSandboxNetwork(path.join(root, "net"), allow);
       const sandbox = new RunSandbox(opts, root, net, git);
+      fs.mkdirSync(sandbox.gitDir);
       fs.writeFileSync(sandbox.dotGitFile, `gitdir: ${sandbox.gitDir}\n`);
       return sandbox;
     } catch (err) {
@@ -115,6 +124,12 @@ export class RunSandbox implements CommandSandbox {
     ).stdout.trim();
     const head = fs.readFileSync(path.join(this.git.realGitDir, "HEAD"), "utf8").trim();
     const branch = head.startsWith("ref: refs/heads/") ? head.slice("ref: refs/heads/".length) : undefined;
+    // A new directory each session: nothing the last one left there is read or written through.
+    await this.nextSkeleton;
+    this.sessions += 1;
+    this.gitDir = path.join(this.root, `git-${this.sessions}`);
+    this.dotGitFile = path.join(this.root, `dotgit-${this.sessions}`);
+    this.nextSkeleton = makeShadowSkeleton(path.join(this.root, `git-${this.sessions + 1}`));
     writeShadowGitDir({
       dir: this.gitDir,
       realGitDir: this.git.realGitDir,
@@ -123,10 +138,12 @@ export class RunSandbox implements CommandSandbox {
       headSha,
       ...(branch ? { branch } : {}),
     });
+    fs.writeFileSync(this.dotGitFile, `gitdir: ${this.gitDir}\n`);
+    // Earlier sessions' git dirs go with the run's dirs at close(): deleting them now costs the next
+    // session's writes ≈ 1 ms a file (measured; deletes and creates share the filesystem's journal).
   }
 
   wrap(spec: SpawnSpec): SpawnSpec {
-    if (!fs.existsSync(this.gitDir)) fs.mkdirSync(this.gitDir);
     const config = bringAgentConfig(spec.env, this.opts.env.HOME, this.homeDir, this.configsBrought);
     const command = path.isAbsolute(spec.command)
       ? spec.command
@@ -184,7 +201,17 @@ export class RunSandbox implements CommandSandbox {
 
   async close(): Promise<void> {
     await this.net.close();
+    await this.nextSkeleton.catch(() => undefined);
     fs.rmSync(this.root, { recursive: true, force: true });
+  }
+}
+
+function readRef(file: string): string | undefined {
+  try {
+    const sha = fs.readFileSync(file, "utf8").trim();
+    return /^[0-9a-f]{40,64}$/.test(sha) ? sha : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -30,26 +30,33 @@ const CONFIG = `[core]
 [user]
 \tname = Maestro agent
 \temail = agent@maestro.invalid
+[core]
 `;
 
+/**
+ * The directories of a session's git dir. `dir` must not exist yet: a new directory per session, so
+ * nothing a session left (settings, symlinks planted to make Maestro write elsewhere) is ever read or
+ * written through. Made ahead of the session that needs it (a directory costs ≈ 0.7 ms on our disks).
+ */
+export async function makeShadowSkeleton(dir: string): Promise<void> {
+  await fs.promises.mkdir(dir, { mode: 0o755 });
+  await fs.promises.mkdir(path.join(dir, "objects/info"), { recursive: true });
+  await fs.promises.mkdir(path.join(dir, "refs"));
+}
+
+/** Fills a skeleton made by makeShadowSkeleton with the session's starting point. */
 export function writeShadowGitDir(input: ShadowGitInput): void {
   const { dir } = input;
-  fs.rmSync(dir, { recursive: true, force: true });
-  for (const sub of ["objects/info", "objects/pack", "refs/heads", "refs/tags", "info"]) {
-    fs.mkdirSync(path.join(dir, sub), { recursive: true });
-  }
-  fs.writeFileSync(path.join(dir, "config"), CONFIG);
+  fs.writeFileSync(path.join(dir, "config"), `${CONFIG}\texcludesFile = ${path.join(dir, "exclude")}\n`);
   fs.writeFileSync(path.join(dir, "objects/info/alternates"), `${input.objectDirs.join("\n")}\n`);
   if (input.branch) {
-    const ref = path.join(dir, "refs/heads", input.branch);
-    fs.mkdirSync(path.dirname(ref), { recursive: true });
-    fs.writeFileSync(ref, `${input.headSha}\n`);
+    fs.writeFileSync(path.join(dir, "packed-refs"), `${input.headSha} refs/heads/${input.branch}\n`);
     fs.writeFileSync(path.join(dir, "HEAD"), `ref: refs/heads/${input.branch}\n`);
   } else {
     fs.writeFileSync(path.join(dir, "HEAD"), `${input.headSha}\n`);
   }
   copyIfPresent(path.join(input.realGitDir, "index"), path.join(dir, "index"));
-  copyIfPresent(path.join(input.commonDir, "info/exclude"), path.join(dir, "info/exclude"));
+  copyIfPresent(path.join(input.commonDir, "info/exclude"), path.join(dir, "exclude"));
 }
 
 function copyIfPresent(from: string, to: string): void {
