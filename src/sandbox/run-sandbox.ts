@@ -119,11 +119,15 @@ export class RunSandbox implements CommandSandbox {
   }
 
   async refreshGit(): Promise<void> {
-    const headSha = (
-      await exec("git", ["rev-parse", "HEAD"], gitOpts(this.git.realGitDir, this.opts.worktree))
-    ).stdout.trim();
     const head = fs.readFileSync(path.join(this.git.realGitDir, "HEAD"), "utf8").trim();
     const branch = head.startsWith("ref: refs/heads/") ? head.slice("ref: refs/heads/".length) : undefined;
+    // The branch's loose ref (Maestro's commits write one); git itself when it is packed or HEAD is detached.
+    const loose = branch ? readRef(path.join(this.git.commonDir, "refs/heads", branch)) : undefined;
+    const headSha =
+      loose ??
+      (
+        await exec("git", ["rev-parse", "HEAD"], gitOpts(this.git.realGitDir, this.opts.worktree))
+      ).stdout.trim();
     // A new directory each session: nothing the last one left there is read or written through.
     await this.nextSkeleton;
     this.sessions += 1;
