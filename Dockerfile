@@ -1,4 +1,6 @@
-# Maestro for GitHub: multi-stage build, non-root runtime with git.
+# Maestro for GitHub: multi-stage build, non-root runtime with git and the sandbox (bubblewrap, socat).
+# The sandbox needs user namespaces: run the container with a seccomp/AppArmor profile that allows them
+# (docs/security.md, "Where the sandbox cannot start"); `maestro doctor` says whether it can start.
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -9,7 +11,7 @@ RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim AS runtime
 RUN apt-get update \
-  && apt-get install -y --no-install-recommends git ca-certificates tini \
+  && apt-get install -y --no-install-recommends git ca-certificates tini bubblewrap socat \
   && rm -rf /var/lib/apt/lists/*
 # --max-semi-space-size=2: V8's young generation capped at 2 MB per semi-space; peak RSS of a worker with
 # 4 runs ≈ 113 instead of 133-155 MB, serve's intake unchanged (docs/benchmarks.md). Children never get it.

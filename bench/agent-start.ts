@@ -5,6 +5,7 @@
 //     with a fresh `git worktree add` (no pool) and with the worktree pool (an idle slot reset);
 //   - the CI-job path: `git clone --depth 1` and a full `git clone` of the same URL.
 // Disk per extra concurrent run: a worktree (its files + its index) against a clone (`du -s`).
+import { benchSandboxSetup } from "./lib/sandbox-setup.js";
 import { execFile, spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -58,7 +59,12 @@ function timingAdapter(): { adapter: AgentAdapter; startedAt: () => number } {
   const adapter: AgentAdapter = {
     name: "command",
     buildInvocation: () => ({ command: "true", args: [] }),
-    run: async (): Promise<AgentResult> => {
+    run: async (opts): Promise<AgentResult> => {
+      // In the sandbox (BENCH_SANDBOX=1): the session's git view and bwrap's argv are made before the spawn.
+      if (opts.sandbox) {
+        await opts.sandbox.refreshGit();
+        opts.sandbox.wrap({ command: "true", args: [], env: {} });
+      }
       at ||= performance.now();
       return {
         status: "ok",
@@ -89,6 +95,7 @@ async function maestroRun(ctx: Ctx, usePool: boolean): Promise<[number, number]>
     remoteUrl: ctx.url,
   });
   const timing = timingAdapter();
+  const sandbox = await benchSandboxSetup();
   const runLog = RunLogWriter.open({ path: path.join(ctx.dataDir, "runs", `${runId}.jsonl`), runId });
   const result = await runPlaybook({
     runId,
@@ -109,6 +116,7 @@ async function maestroRun(ctx: Ctx, usePool: boolean): Promise<[number, number]>
     env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
     log: runLog,
     adapter: timing.adapter,
+    ...(sandbox ? { sandbox } : {}),
   });
   const t1 = performance.now();
   runLog.close();

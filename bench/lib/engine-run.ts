@@ -9,6 +9,7 @@ import { pushBranch } from "../../src/git/mirror.js";
 import { parsePlaybook } from "../../src/playbooks/parse.js";
 import { RunLogWriter } from "../../src/runlog/writer.js";
 import type { SandboxSetup } from "../../src/sandbox/run-sandbox.js";
+import { benchSandboxSetup } from "./sandbox-setup.js";
 
 export interface BenchRepo {
   dir: string;
@@ -66,7 +67,7 @@ export interface EngineRunOptions {
   push?: boolean;
   /** Each run-log write: the event type, when it started (performance.now()) and how long it took. */
   onLogWrite?: (type: string, at: number, ms: number) => void;
-  /** Run the agent sessions in this sandbox (default: on the host). */
+  /** Run the agent sessions in this sandbox (default: on the host, or BENCH_SANDBOX=1). */
   sandbox?: SandboxSetup;
 }
 
@@ -93,6 +94,7 @@ export async function engineRun(opts: EngineRunOptions): Promise<EngineRunResult
     }) as typeof log.write;
   }
   const branch = `maestro/bench-${runId}`;
+  const sandbox = opts.sandbox ?? (await benchSandboxSetup());
   try {
     const t0 = performance.now();
     const r = await runPlaybook({
@@ -113,7 +115,7 @@ export async function engineRun(opts: EngineRunOptions): Promise<EngineRunResult
       author: { name: "Maestro", email: "maestro@example.com" },
       env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: os.tmpdir(), LANG: "C.UTF-8" },
       log,
-      ...(opts.sandbox ? { sandbox: opts.sandbox } : {}),
+      ...(sandbox ? { sandbox } : {}),
       ...(opts.push
         ? {
             onTaskCommitted: (c: { branch: string }) =>

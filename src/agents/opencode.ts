@@ -1,6 +1,10 @@
 // OpenCode headless: `opencode run --format json [--model provider/model]`. `run` appends piped stdin to its
 // message, so the prompt goes on stdin and argv carries no message. No turn-limit or system-prompt flag: maxTurns
-// is not applied and the system prompt is put before the task prompt.
+// is not applied and the system prompt is put before the task prompt. `run` rejects every permission ask on its
+// own; inside Maestro's sandbox every tool is allowed (OPENCODE_PERMISSION, appended after its defaults, last
+// rule wins), outside it the shell is denied, as the other agents' edit-only modes.
+export const OPENCODE_FULL_ACCESS = JSON.stringify({ "*": "allow" });
+export const OPENCODE_RESTRICTED = JSON.stringify({ bash: "deny" });
 import { resolveAgentBin } from "./bin.js";
 import { promptWithSystem } from "./codex.js";
 import { createOpenCodeStreamParser } from "./parsers/opencode-stream.js";
@@ -16,6 +20,7 @@ export const openCodeAdapter: AgentAdapter = {
       command: opts.bin ?? resolveAgentBin("opencode", opts.baseEnv),
       args,
       stdin: promptWithSystem(opts),
+      env: { OPENCODE_PERMISSION: opts.fullAccess ? OPENCODE_FULL_ACCESS : OPENCODE_RESTRICTED },
     };
   },
   run(opts: AgentRunOptions): Promise<AgentResult> {

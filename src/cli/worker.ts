@@ -97,6 +97,12 @@ export async function runWorkerCommand(
   memory?.mark("ready");
   opts.onStarted?.(running);
   stderr.write(`maestro worker: ${sandbox.notice}\n`);
+  if (!sandbox.setup && env.PRIVATE_KEY?.trim()) {
+    stderr.write(
+      "maestro worker: WARNING: the app's key is in PRIVATE_KEY, and agents run outside a sandbox: anything they " +
+        "start can read it from this process's /proc/<pid>/environ. Prefer PRIVATE_KEY_PATH (a file only this user reads).\n",
+    );
+  }
   if (sandbox.problem)
     stderr.write("maestro worker: every run will be refused until the sandbox can start\n");
   stderr.write(`maestro worker: processing runs (concurrency ${cfg.concurrency})\n`);

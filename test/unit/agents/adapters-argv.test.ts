@@ -112,6 +112,10 @@ describe("adapter invocations", () => {
     expect(getAgentAdapter("claude-code").buildInvocation(opts()).env ?? {}).not.toHaveProperty("IS_SANDBOX");
     expect(full("codex").args).toEqual(["exec", "--json", "--dangerously-bypass-approvals-and-sandbox", "-"]);
     expect(full("codex").args).not.toContain("--sandbox");
+    expect(full("opencode").env).toEqual({ OPENCODE_PERMISSION: '{"*":"allow"}' });
+    expect(getAgentAdapter("opencode").buildInvocation(opts()).env).toEqual({
+      OPENCODE_PERMISSION: '{"bash":"deny"}',
+    });
     expect(full("gemini").args.slice(0, 4)).toEqual([
       "--output-format",
       "stream-json",

@@ -30,6 +30,44 @@ describe("maestro worker", () => {
     expect(err.text()).toContain("MAESTRO_CONCURRENCY");
   });
 
+  it("exits 2 on a bad sandbox or agent policy setting", async () => {
+    for (const [name, value] of [
+      ["MAESTRO_SANDBOX", "sometimes"],
+      ["MAESTRO_REPO_AGENT_COMMAND", "yes"],
+      ["MAESTRO_ALLOWED_AGENTS", "claude"],
+    ]) {
+      const err = capture();
+      const code = await runWorkerCommand({ [name!]: value }, { stderr: err.stream });
+      expect([name, code]).toEqual([name, 2]);
+      expect(err.text()).toContain(name!);
+    }
+  });
+
+  it("says how agents run: sandbox off by the operator is a warning, and a key in the environment is named", async () => {
+    const prefix = uniquePrefix("cli-worker-off");
+    const err = capture();
+    const ctl = new AbortController();
+    const code = await runWorkerCommand(
+      {
+        PATH: process.env.PATH ?? "/usr/bin:/bin",
+        APP_ID: "1",
+        PRIVATE_KEY: generateAppPrivateKey(),
+        MAESTRO_APP_SLUG: "maestro-test",
+        MAESTRO_REDIS_PREFIX: prefix,
+        REDIS_URL,
+        MAESTRO_DATA_DIR: "/tmp/maestro-cli-worker-test",
+        MAESTRO_SANDBOX: "off",
+      },
+      { signal: ctl.signal, stderr: err.stream, onStarted: () => ctl.abort() },
+    );
+    expect(code).toBe(0);
+    expect(err.text()).toMatch(/WARNING: the sandbox is off \(MAESTRO_SANDBOX=off\)/);
+    expect(err.text()).toMatch(/Prefer PRIVATE_KEY_PATH/);
+    const redis = new Redis(REDIS_URL);
+    await deleteKeys(redis, prefix);
+    redis.disconnect();
+  });
+
   it("runs a worker on the configured queue and prefix until its signal, then exits 0", async () => {
     const prefix = uniquePrefix("cli-worker");
     const err = capture();
