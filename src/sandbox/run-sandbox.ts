@@ -101,7 +101,14 @@ export class RunSandbox implements CommandSandbox {
   }
 
   static async open(opts: OpenRunSandboxOptions): Promise<RunSandbox> {
-    const root = fs.mkdtempSync(path.join(opts.baseDir ?? os.tmpdir(), "maestro-sandbox-"));
+    const base = opts.baseDir ?? os.tmpdir();
+    // socat reads its addresses' `,` `:` `!` and quotes as syntax; unix socket paths hold ≤ 107 bytes.
+    if (/[,:!"'\\\s]/.test(base) || base.length > 60) {
+      throw new Error(
+        `The sandbox's sockets cannot live under ${JSON.stringify(base)} (no , : ! quotes or spaces, at most 60 characters): set TMPDIR to a short plain path`,
+      );
+    }
+    const root = fs.mkdtempSync(path.join(base, "maestro-sandbox-"));
     fs.chmodSync(root, 0o700);
     for (const d of ["tmp", "home", "net"]) fs.mkdirSync(path.join(root, d));
     try {
