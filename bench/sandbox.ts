@@ -12,6 +12,7 @@ import { probeSandbox } from "../src/sandbox/probe.js";
 import { RunSandbox, type SandboxSetup } from "../src/sandbox/run-sandbox.js";
 import { bwrapArgs } from "../src/sandbox/mounts.js";
 import { createWorktree, removeWorktree } from "../src/git/worktree.js";
+import { trustedGitDir } from "../src/git/worktree-git.js";
 import { engineRun, makeRepo, WRITE_ONE_FILE } from "./lib/engine-run.js";
 import { fmt, median, percentile } from "./lib/stats.js";
 
@@ -44,7 +45,13 @@ export async function benchSandbox(rounds: number): Promise<string> {
     branch: "bench-sbx",
     baseRef: "main",
   });
-  const sandbox = await RunSandbox.open({ ...setup, worktree: wt.path, agent: "command", env: ENV });
+  const sandbox = await RunSandbox.open({
+    ...setup,
+    worktree: wt.path,
+    gitDir: trustedGitDir(wt.path),
+    agent: "command",
+    env: ENV,
+  });
   const host: number[] = [];
   const boxed: number[] = [];
   const refresh: number[] = [];

@@ -58,6 +58,7 @@ export async function runPlaybook(opts: RunPlaybookOptions): Promise<RunResult> 
       sandbox = await RunSandbox.open({
         ...opts.sandbox,
         worktree: wt.path,
+        gitDir,
         agent: opts.agent,
         env: opts.env,
       });

@@ -14,6 +14,7 @@ import { openSandboxNetwork, type SandboxNetwork } from "./network.js";
 import type { SandboxPolicy } from "./policy.js";
 import { makeShadowSkeleton, objectDirsOf, writeShadowGitDir } from "./shadow-git.js";
 import { findExecutable } from "../agents/bin.js";
+import { worktreeGitEnv } from "../git/worktree-git.js";
 import type { AgentName } from "../agents/types.js";
 
 const exec = promisify(execFile);
@@ -46,6 +47,8 @@ export interface SandboxSetup {
 
 export interface OpenRunSandboxOptions extends SandboxSetup {
   worktree: string;
+  /** The worktree's git dir as Maestro read it before any agent ran (src/git/worktree-git.ts). */
+  gitDir: string;
   agent: AgentName;
   /** The environment the agent's env is built from: its API endpoints are read from here. */
   env: NodeJS.ProcessEnv;
@@ -112,7 +115,7 @@ export class RunSandbox implements CommandSandbox {
     fs.chmodSync(root, 0o700);
     for (const d of ["tmp", "home", "net"]) fs.mkdirSync(path.join(root, d));
     try {
-      const git = await gitDirsOf(opts.worktree);
+      const git = gitDirsOf(opts.gitDir);
       const allow = [...agentEndpoints(opts.agent, opts.env), ...opts.policy.allowHosts];
       const net = await openSandboxNetwork(path.join(root, "net"), allow);
       const sandbox = new RunSandbox(opts, root, net, git);
@@ -133,7 +136,13 @@ export class RunSandbox implements CommandSandbox {
     const headSha =
       loose ??
       (
-        await exec("git", ["rev-parse", "HEAD"], gitOpts(this.git.realGitDir, this.opts.worktree))
+        await exec("git", ["rev-parse", "HEAD"], {
+          cwd: this.opts.worktree,
+          env: {
+            PATH: process.env.PATH ?? "/usr/bin:/bin",
+            ...worktreeGitEnv(this.git.realGitDir, this.opts.worktree),
+          },
+        })
       ).stdout.trim();
     // A new directory each session: nothing the last one left there is read or written through.
     await this.nextSkeleton;
@@ -159,37 +168,11 @@ export class RunSandbox implements CommandSandbox {
     const command = path.isAbsolute(spec.command)
       ? spec.command
       : (findExecutable(spec.command, spec.env.PATH ?? "") ?? spec.command);
-    const plan: MountPlan = {
-      writable: [this.opts.worktree, this.tmpDir, this.homeDir, this.gitDir],
-      readOnly: [
-        ...this.git.objectDirs,
-        path.join(this.root, "net"),
-        ...runtimePaths(command),
-        ...this.opts.policy.readPaths,
-        ...config.readOnly,
-        this.opts.socat,
-      ],
-      fileOverlays: [{ source: this.dotGitFile, target: path.join(this.opts.worktree, ".git") }],
-    };
     const relays = this.net.relays.map((r) => `${r.bind},${r.port},${r.socket}`);
-    const proxy = `http://127.0.0.1:${this.net.proxyPort}`;
-    const env: Record<string, string> = {
-      ...config.env,
-      HOME: this.homeDir,
-      TMPDIR: this.tmpDir,
-      HTTP_PROXY: proxy,
-      HTTPS_PROXY: proxy,
-      http_proxy: proxy,
-      https_proxy: proxy,
-      ALL_PROXY: proxy,
-      NO_PROXY: "localhost,127.0.0.1,::1",
-      no_proxy: "localhost,127.0.0.1,::1",
-      MAESTRO_SOCAT: this.opts.socat,
-    };
     return {
       command: this.opts.bwrap,
       args: [
-        ...bwrapArgs(plan, this.opts.worktree),
+        ...bwrapArgs(this.mountPlan(command, config.readOnly), this.opts.worktree),
         "--",
         "/bin/sh",
         "-c",
@@ -200,7 +183,42 @@ export class RunSandbox implements CommandSandbox {
         command,
         ...spec.args,
       ],
-      env,
+      env: this.insideEnv(config.env),
+    };
+  }
+
+  /** Writable: the worktree, the private dirs, this session's git dir; read-only: what running needs. */
+  private mountPlan(command: string, configFiles: string[]): MountPlan {
+    return {
+      writable: [this.opts.worktree, this.tmpDir, this.homeDir, this.gitDir],
+      readOnly: [
+        ...this.git.objectDirs,
+        path.join(this.root, "net"),
+        ...runtimePaths(command),
+        ...this.opts.policy.readPaths,
+        ...configFiles,
+        this.opts.socat,
+      ],
+      fileOverlays: [{ source: this.dotGitFile, target: path.join(this.opts.worktree, ".git") }],
+    };
+  }
+
+  /** The command's env with HOME, TMPDIR and the proxy pointed inside (loopback goes direct, via relays). */
+  private insideEnv(env: Record<string, string>): Record<string, string> {
+    const proxy = `http://127.0.0.1:${this.net.proxyPort}`;
+    const noProxy = "localhost,127.0.0.1,::1";
+    return {
+      ...env,
+      HOME: this.homeDir,
+      TMPDIR: this.tmpDir,
+      HTTP_PROXY: proxy,
+      HTTPS_PROXY: proxy,
+      http_proxy: proxy,
+      https_proxy: proxy,
+      ALL_PROXY: proxy,
+      NO_PROXY: noProxy,
+      no_proxy: noProxy,
+      MAESTRO_SOCAT: this.opts.socat,
     };
   }
 
@@ -226,29 +244,15 @@ function readRef(file: string): string | undefined {
   }
 }
 
-/** git's environment for Maestro's own commands on a worktree: its real git dir named, no outside config. */
-function gitOpts(gitDir: string, workTree: string) {
-  return {
-    cwd: workTree,
-    env: {
-      PATH: process.env.PATH ?? "/usr/bin:/bin",
-      GIT_DIR: gitDir,
-      GIT_WORK_TREE: workTree,
-      GIT_CONFIG_NOSYSTEM: "1",
-      GIT_CONFIG_GLOBAL: "/dev/null",
-    },
-  };
-}
-
-/** The worktree's git dir and common dir, read before any agent ran in it. */
-async function gitDirsOf(worktree: string) {
-  const { stdout } = await exec(
-    "git",
-    ["rev-parse", "--path-format=absolute", "--git-dir", "--git-common-dir"],
-    { cwd: worktree, env: { PATH: process.env.PATH ?? "/usr/bin:/bin", GIT_CONFIG_NOSYSTEM: "1" } },
-  );
-  const [realGitDir, commonDir] = stdout.trim().split("\n");
-  return { realGitDir: realGitDir!, commonDir: commonDir!, objectDirs: objectDirsOf(commonDir!) };
+/** The common dir (the mirror) of a worktree's git dir, and the object dirs the agent may read. */
+function gitDirsOf(realGitDir: string) {
+  let commonDir = realGitDir;
+  try {
+    commonDir = path.resolve(realGitDir, fs.readFileSync(path.join(realGitDir, "commondir"), "utf8").trim());
+  } catch {
+    // not a linked worktree: the git dir is its own common dir
+  }
+  return { realGitDir, commonDir, objectDirs: objectDirsOf(commonDir) };
 }
 
 /**
