@@ -27,9 +27,14 @@ function spawnAlone(times: number): number {
   return median(ms);
 }
 
+/** The agent's process: `sh -c AGENT`, or bwrap around it in the sandbox (BENCH_SANDBOX=1). */
+function isAgent(label: string): boolean {
+  return label === "sh" || label.endsWith("/bwrap");
+}
+
 /** The agents' processes (`sh -c AGENT`, spawn → exit), summed. */
 function agentProcessMs(timings: ChildTiming[]): number {
-  return timings.filter((t) => t.label === "sh").reduce((s, t) => s + t.ms, 0);
+  return timings.filter((t) => isAgent(t.label)).reduce((s, t) => s + t.ms, 0);
 }
 
 interface Breakdown {
@@ -96,10 +101,10 @@ async function breakdown(tasks: number, runs: number): Promise<Breakdown> {
     const within = (t: ChildTiming) => spans.find((sp) => t.start >= sp.start && t.start <= sp.end);
     for (const t of timer.timings) {
       if (t.label === HELPER) helpers.push(t);
-      else if (t.label !== "sh") (within(t) ? otherInTask : outside).push(t);
+      else if (!isAgent(t.label)) (within(t) ? otherInTask : outside).push(t);
     }
     for (const sp of spans) {
-      const agent = timer.timings.find((t) => t.label === "sh" && t.start >= sp.start && t.start <= sp.end);
+      const agent = timer.timings.find((t) => isAgent(t.label) && t.start >= sp.start && t.start <= sp.end);
       if (!agent) continue;
       phase.before.push(agent.start - sp.start);
       phase.agent.push(agent.ms);
