@@ -40,6 +40,36 @@ export interface EnsureMirrorOptions {
   runGit?: RunGit;
 }
 
+/**
+ * The mirror's whole config as Maestro makes it. Written before every fetch and push of the worker: nothing
+ * a process wrote there (url.*.insteadOf, core.fsmonitor, include.path, a hooks path) survives to steer
+ * Maestro's git. The sandbox cannot reach the file; this holds where it is off (DESIGN §6).
+ */
+export function mirrorConfigText(remoteUrl: string): string {
+  if (/[\r\n"\\]/.test(remoteUrl)) throw new Error(`Invalid remote URL ${JSON.stringify(remoteUrl)}`);
+  return [
+    "[core]",
+    "\trepositoryformatversion = 0",
+    "\tfilemode = true",
+    "\tbare = true",
+    "\thooksPath = /dev/null",
+    "\tfsmonitor = false",
+    '[remote "origin"]',
+    `\turl = "${remoteUrl}"`,
+    `\tfetch = ${MIRROR_REFSPEC}`,
+    "[gc]",
+    "\tautoDetach = false",
+    "",
+  ].join("\n");
+}
+
+/** Replaces the mirror's config with mirrorConfigText, atomically (readers see the old file or the new). */
+export function resetMirrorConfig(dir: string, remoteUrl: string): void {
+  const tmp = path.join(dir, `config.maestro-${process.pid}-${Date.now()}`);
+  fs.writeFileSync(tmp, mirrorConfigText(remoteUrl), { mode: 0o644 });
+  fs.renameSync(tmp, path.join(dir, "config"));
+}
+
 /** Create the bare cache if needed, then fetch it; returns its path. Concurrent callers take turns. */
 export async function ensureMirror(opts: EnsureMirrorOptions): Promise<string> {
   assertNoCredentialsInUrl(opts.remoteUrl);
@@ -54,7 +84,7 @@ export async function ensureMirror(opts: EnsureMirrorOptions): Promise<string> {
     if (!fs.existsSync(path.join(dir, "HEAD"))) {
       await initMirror(dir, opts.remoteUrl, git);
       created = true;
-    } else await git(["config", "remote.origin.url", opts.remoteUrl], { cwd: dir });
+    } else resetMirrorConfig(dir, opts.remoteUrl);
     await git(["fetch", "--prune", "--quiet", "origin"], {
       cwd: dir,
       env: authEnv(opts.auth),
@@ -79,12 +109,8 @@ async function initMirror(dir: string, remoteUrl: string, git: RunGit): Promise<
   fs.rmSync(dir, { recursive: true, force: true });
   try {
     await git(["init", "--bare", "--quiet", tmp], { cwd: path.dirname(dir) });
-    const set = (key: string, value: string) => git(["config", key, value], { cwd: tmp });
-    await set("remote.origin.url", remoteUrl);
-    await set("remote.origin.fetch", MIRROR_REFSPEC);
-    // Worktrees of the cache never run repository hooks.
-    await set("core.hooksPath", "/dev/null");
-    await set("gc.autoDetach", "false");
+    // Worktrees of the cache never run repository hooks; see mirrorConfigText.
+    resetMirrorConfig(tmp, remoteUrl);
     fs.renameSync(tmp, dir);
   } catch (err) {
     fs.rmSync(tmp, { recursive: true, force: true });
@@ -99,6 +125,8 @@ export interface PushBranchOptions {
   auth?: GitAuth;
   /** Overwrite the remote branch even if it moved (default false: fast-forward only). */
   force?: boolean;
+  /** repoDir is Maestro's mirror of remoteUrl: its config is reset (resetMirrorConfig) before the push. */
+  mirror?: boolean;
   timeoutMs?: number;
   signal?: AbortSignal;
   runGit?: RunGit;
@@ -111,6 +139,7 @@ export async function pushBranch(opts: PushBranchOptions): Promise<void> {
     throw new Error(`Invalid branch ${JSON.stringify(opts.branch)}`);
   const git = opts.runGit ?? defaultRunGit;
   const refspec = `${opts.force ? "+" : ""}refs/heads/${opts.branch}:refs/heads/${opts.branch}`;
+  if (opts.mirror) resetMirrorConfig(opts.repoDir, opts.remoteUrl);
   await git(["-c", "core.hooksPath=/dev/null", "push", "--no-verify", "--quiet", opts.remoteUrl, refspec], {
     cwd: opts.repoDir,
     env: authEnv(opts.auth),

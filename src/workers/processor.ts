@@ -442,6 +442,7 @@ async function processRun(
               // A fresh token for each push: runs may outlast the token's hour.
               const pushToken = await inst.token();
               await pushBranch({
+                mirror: true,
                 repoDir: mirrorDir,
                 branch: c.branch,
                 remoteUrl,
@@ -478,7 +479,13 @@ async function processRun(
         author: deps.botIdentity,
         trailers: { "Maestro-Run": data.runId },
       });
-      await pushBranch({ repoDir: mirrorDir, branch, remoteUrl, auth: { token: await inst.token() } });
+      await pushBranch({
+        mirror: true,
+        repoDir: mirrorDir,
+        branch,
+        remoteUrl,
+        auth: { token: await inst.token() },
+      });
     }
 
     const logUrl = deps.runLogUrl?.(data.runId);

@@ -53,6 +53,16 @@ async function deadPid(): Promise<number> {
   return pid;
 }
 
+async function commitAllIn(dir: string, file: string, text: string): Promise<void> {
+  await fs.writeFile(path.join(dir, file), `${text}\n`);
+  await commitAll({
+    cwd: dir,
+    message: text,
+    trailers: {},
+    author: { name: "T", email: "t@example.com" },
+  });
+}
+
 describe("ensureMirror", () => {
   it("makes a bare cache with the heads-to-remotes refspec and fetches into refs/remotes/origin", async () => {
     const { work, remoteUrl, dataDir } = await setup();
@@ -153,6 +163,40 @@ describe("ensureMirror", () => {
     expect(text).not.toContain(Buffer.from(`x-access-token:${TOKEN}`).toString("base64"));
     expect(seen[0]!.url).toBe("/octo/r.git/info/refs?service=git-upload-pack");
     expect(seen[0]!.authorization).toBe(basicAuthHeader(TOKEN).replace(/^Authorization: /, ""));
+  });
+
+  it("resets the mirror's config before each fetch and mirror push: planted insteadOf, fsmonitor, include and hooks are gone", async () => {
+    const { work, remote, remoteUrl, dataDir } = await setup();
+    const dir = await ensureMirror({ dataDir, owner: "octo", repo: "r", remoteUrl });
+    const evil = await makeTempDir("maestro-evil-");
+    cleanups.push(() => fs.rm(evil, { recursive: true, force: true }));
+    await gitIn(evil, "init", "--quiet", "--bare", "attacker.git");
+    const marker = path.join(evil, "fsmonitor-ran");
+    const planted = [
+      `[url "file://${evil}/attacker.git"]`,
+      `\tinsteadOf = ${remoteUrl}`,
+      "[core]",
+      `\tfsmonitor = touch ${marker}`,
+      `\thooksPath = ${evil}`,
+      "[include]",
+      `\tpath = ${evil}/more.cfg`,
+    ].join("\n");
+    await fs.appendFile(path.join(dir, "config"), `${planted}\n`);
+    await commitAllIn(work.dir, "b.txt", "second");
+    await gitIn(work.dir, "push", "--quiet", remote, "HEAD:main");
+    await ensureMirror({ dataDir, owner: "octo", repo: "r", remoteUrl });
+    const config = readFileSync(path.join(dir, "config"), "utf8");
+    expect(config).not.toContain(evil);
+    expect(await gitIn(dir, "rev-parse", "refs/remotes/origin/main")).toBe(
+      await gitIn(work.dir, "rev-parse", "HEAD"),
+    );
+    // Planted again before a push of the worker: the push still goes to the real remote.
+    await fs.appendFile(path.join(dir, "config"), `${planted}\n`);
+    await gitIn(dir, "branch", "maestro/x", "refs/remotes/origin/main");
+    await pushBranch({ repoDir: dir, branch: "maestro/x", remoteUrl, mirror: true });
+    expect(await gitIn(remote, "branch", "--list", "maestro/x")).toContain("maestro/x");
+    expect(await gitIn(path.join(evil, "attacker.git"), "branch", "--list")).toBe("");
+    expect(existsSync(marker)).toBe(false);
   });
 
   it("refuses a remote URL carrying credentials", async () => {
