@@ -8,13 +8,13 @@ import { findProtectedChanges } from "../git/protected-paths.js";
 import { runGit } from "../git/run-git.js";
 import { trustedGitDir, WORKTREE_SAFE_CONFIG, worktreeGitEnv } from "../git/worktree-git.js";
 import { RunSandbox } from "../sandbox/run-sandbox.js";
-import fs from "node:fs";
 import { createWorktree, removeWorktree } from "../git/worktree.js";
 import { buildTaskPrompt } from "../playbooks/prompt.js";
 import { fenceUntrusted } from "../security/sanitize.js";
 import { roundUsd } from "../agents/pricing.js";
 import type { PlaybookTask } from "../playbooks/types.js";
 import type { RunStatus, TaskStatus } from "../runlog/events.js";
+import fs from "node:fs";
 import path from "node:path";
 import { CostTracker } from "./cost-tracker.js";
 import { StopController, type StopReason } from "./stop-controller.js";
@@ -254,6 +254,8 @@ async function runTask(ctx: TaskContext): Promise<TaskOutcome> {
         }),
     });
     logDenials(ctx);
+    const replaced = restoreDotGit(ctx);
+    if (replaced) return finish("failed", { error: replaced });
     if (verified.ok) break;
     const failed = verified.failed!;
     if (failed.cancelled || ctx.stop.reason()) {
@@ -392,7 +394,7 @@ function restoreDotGit(ctx: TaskContext): string | undefined {
   if (now?.equals(ctx.git.dotGit)) return undefined;
   fs.rmSync(file, { recursive: true, force: true });
   fs.writeFileSync(file, ctx.git.dotGit);
-  return "The agent replaced the worktree's .git; Maestro restored it and did not commit this task.";
+  return "The worktree's .git was replaced (by the agent or a verify command); Maestro restored it and did not commit this task.";
 }
 
 function logDenials(ctx: TaskContext): void {

@@ -204,6 +204,24 @@ describe("engine in the sandbox", () => {
     expect(git(fx.repo.dir, "show", `${sha}:README.md`)).toContain("change");
   });
 
+  it("without the sandbox, a replaced .git fails the task and is put back; Maestro's git never read it", async () => {
+    const marker = path.join(fx.dataDir, `planted-gitdir-${Date.now()}`);
+    const agent = [
+      "rm -f .git && mkdir -p .git/hooks",
+      `printf '[core]\\n\\tfsmonitor = touch ${marker}\\n\\trepositoryformatversion = 0\\n' > .git/config`,
+      "echo 'ref: refs/heads/main' > .git/HEAD && mkdir -p .git/objects .git/refs",
+      "echo change >> README.md",
+    ].join("\n");
+    const before = fs.readFileSync(path.join(fx.repo.dir, ".git/HEAD"), "utf8");
+    const run = await runEngine(fx, PB, { agent: "command", agentCommand: agent, keepWorktree: true });
+    expect(run.result.status).toBe("failed");
+    expect(run.result.tasks[0]?.error).toMatch(/\.git was replaced.*restored it/);
+    const dotGit = fs.readFileSync(path.join(run.result.worktreePath, ".git"), "utf8");
+    expect(dotGit).toMatch(/^gitdir: /);
+    expect(fs.existsSync(marker)).toBe(false);
+    expect(fs.readFileSync(path.join(fx.repo.dir, ".git/HEAD"), "utf8")).toBe(before);
+  });
+
   it("never runs a nested repository's fsmonitor or hooks when Maestro stages the task", async () => {
     const marker = path.join(fx.dataDir, `nested-ran-${Date.now()}`);
     const agent = [
