@@ -81,4 +81,33 @@ describe("real Claude Code in the sandbox", () => {
     expect(toolResult?.is_error).toBe(false);
     expect(JSON.stringify(toolResult?.content)).not.toMatch(/permission|denied|sandbox/i);
   }, 150_000);
+
+  it("with MAESTRO_AGENT_PERMISSIONS=restricted it keeps acceptEdits: the same Bash call is denied and the task fails", async () => {
+    const probe = await probeSandbox();
+    if (!probe.ok) throw new Error(`the sandbox cannot start here: ${probe.problem}`);
+    fake = await startFakeAnthropic(script);
+    const { result } = await runEngine(fx, "# Tests\n\n- [ ] Run the tests and keep their output\n", {
+      agent: "claude-code",
+      agentBin: CLAUDE,
+      model: "claude-sonnet-4-5-20250929",
+      limits: { taskTimeoutMs: 90_000, runTimeoutMs: 120_000, maxCostUsd: 5 },
+      sandbox: {
+        bwrap: probe.bwrap,
+        socat: probe.socat,
+        policy: { mode: "on", allowHosts: [], readPaths: [], agentPermissions: "restricted" },
+      },
+      env: {
+        PATH: process.env.PATH,
+        HOME: home,
+        ANTHROPIC_BASE_URL: fake.url,
+        ANTHROPIC_API_KEY: "fake-key",
+        CLAUDE_CODE_MAX_RETRIES: "0",
+        DISABLE_TELEMETRY: "1",
+        DISABLE_AUTOUPDATER: "1",
+      },
+    });
+    expect(result.status).toBe("failed");
+    expect(result.tasks[0]?.error).toMatch(/Bash|permission/i);
+    expect(result.tasks[0]?.sha).toBeUndefined();
+  }, 150_000);
 });
