@@ -75,7 +75,11 @@ while [ $i -lt 2000 ]; do
   [ $n6 -eq 0 ] || [ "$(grep -c ' 0A ' /proc/net/tcp6)" -ge $n6 ] || continue
   break
 done
-exec "$@"
+"$@"
+status=$?
+# The command is done: nothing it started stays (bwrap's init would end them too; this does not rely on it).
+kill -KILL -1 2>/dev/null
+exit $status
 `;
 
 export class RunSandbox implements CommandSandbox {

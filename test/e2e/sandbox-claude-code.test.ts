@@ -41,31 +41,36 @@ function script(req: RecordedRequest) {
   };
 }
 
+/** Starts the fake, then runs a one-task playbook ("run the tests") with Claude Code in the sandbox. */
+async function runTestsTask(agentPermissions: "full" | "restricted") {
+  const probe = await probeSandbox();
+  if (!probe.ok) throw new Error(`the sandbox cannot start here: ${probe.problem}`);
+  fake = await startFakeAnthropic(script);
+  return runEngine(fx, "# Tests\n\n- [ ] Run the tests and keep their output\n", {
+    agent: "claude-code",
+    agentBin: CLAUDE,
+    model: "claude-sonnet-4-5-20250929",
+    limits: { taskTimeoutMs: 90_000, runTimeoutMs: 120_000, maxCostUsd: 5 },
+    sandbox: {
+      bwrap: probe.bwrap,
+      socat: probe.socat,
+      policy: { mode: "on", allowHosts: [], readPaths: [], agentPermissions },
+    },
+    env: {
+      PATH: process.env.PATH,
+      HOME: home,
+      ANTHROPIC_BASE_URL: fake.url,
+      ANTHROPIC_API_KEY: "fake-key",
+      CLAUDE_CODE_MAX_RETRIES: "0",
+      DISABLE_TELEMETRY: "1",
+      DISABLE_AUTOUPDATER: "1",
+    },
+  });
+}
+
 describe("real Claude Code in the sandbox", () => {
   it("runs the repository's test script with its Bash tool and the output is committed", async () => {
-    const probe = await probeSandbox();
-    if (!probe.ok) throw new Error(`the sandbox cannot start here: ${probe.problem}`);
-    fake = await startFakeAnthropic(script);
-    const { result, events } = await runEngine(fx, "# Tests\n\n- [ ] Run the tests and keep their output\n", {
-      agent: "claude-code",
-      agentBin: CLAUDE,
-      model: "claude-sonnet-4-5-20250929",
-      limits: { taskTimeoutMs: 90_000, runTimeoutMs: 120_000, maxCostUsd: 5 },
-      sandbox: {
-        bwrap: probe.bwrap,
-        socat: probe.socat,
-        policy: { mode: "on", allowHosts: [], readPaths: [], agentPermissions: "full" },
-      },
-      env: {
-        PATH: process.env.PATH,
-        HOME: home,
-        ANTHROPIC_BASE_URL: fake.url,
-        ANTHROPIC_API_KEY: "fake-key",
-        CLAUDE_CODE_MAX_RETRIES: "0",
-        DISABLE_TELEMETRY: "1",
-        DISABLE_AUTOUPDATER: "1",
-      },
-    });
+    const { result, events } = await runTestsTask("full");
     expect(result.tasks[0]?.error ?? result.error).toBeUndefined();
     expect(result.status).toBe("succeeded");
     const sha = result.tasks[0]!.sha!;
@@ -73,7 +78,7 @@ describe("real Claude Code in the sandbox", () => {
     expect(output).toMatch(/checks passed: 3 of 3 in \//);
     expect(ofType(events, "agent.tool").map((t) => t.name)).toEqual(["Bash"]);
     // The tool ran: its result went back to the model, not a permission denial.
-    const blocks = fake.requests
+    const blocks = fake!.requests
       .filter((r) => r.agent)
       .flatMap((r) => (r.body?.messages ?? []) as Array<{ content: unknown }>)
       .flatMap((m) => (Array.isArray(m.content) ? m.content : []) as Array<Record<string, unknown>>);
@@ -83,29 +88,7 @@ describe("real Claude Code in the sandbox", () => {
   }, 150_000);
 
   it("with MAESTRO_AGENT_PERMISSIONS=restricted it keeps acceptEdits: the same Bash call is denied and the task fails", async () => {
-    const probe = await probeSandbox();
-    if (!probe.ok) throw new Error(`the sandbox cannot start here: ${probe.problem}`);
-    fake = await startFakeAnthropic(script);
-    const { result } = await runEngine(fx, "# Tests\n\n- [ ] Run the tests and keep their output\n", {
-      agent: "claude-code",
-      agentBin: CLAUDE,
-      model: "claude-sonnet-4-5-20250929",
-      limits: { taskTimeoutMs: 90_000, runTimeoutMs: 120_000, maxCostUsd: 5 },
-      sandbox: {
-        bwrap: probe.bwrap,
-        socat: probe.socat,
-        policy: { mode: "on", allowHosts: [], readPaths: [], agentPermissions: "restricted" },
-      },
-      env: {
-        PATH: process.env.PATH,
-        HOME: home,
-        ANTHROPIC_BASE_URL: fake.url,
-        ANTHROPIC_API_KEY: "fake-key",
-        CLAUDE_CODE_MAX_RETRIES: "0",
-        DISABLE_TELEMETRY: "1",
-        DISABLE_AUTOUPDATER: "1",
-      },
-    });
+    const { result } = await runTestsTask("restricted");
     expect(result.status).toBe("failed");
     expect(result.tasks[0]?.error).toMatch(/Bash|permission/i);
     expect(result.tasks[0]?.sha).toBeUndefined();

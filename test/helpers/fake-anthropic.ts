@@ -1,8 +1,11 @@
 // A local stand-in for the Anthropic Messages API, enough for the real Claude Code binary to run a session against it.
 // Claude Code calls `HEAD /` (connectivity) and `POST /v1/messages?beta=true` (SSE). The main agent loop's requests
 // carry `tools`; side requests (titles, quota probes) do not, and get a short canned reply without consuming the script.
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { ServerResponse } from "node:http";
+import { nextId, pathOf, pickReply, sendJson, startFakeApi } from "./fake-api.js";
+import type { FakeApi, FakeApiScript } from "./fake-api.js";
+
+export type { RecordedRequest } from "./fake-api.js";
 
 export interface FakeToolUse {
   name: string;
@@ -26,42 +29,15 @@ export interface FakeReply {
   model?: string;
 }
 
-/** A fixed list consumed one reply per agent request (the last repeats), or a function of the request. */
-export type FakeScript = FakeReply[] | ((req: RecordedRequest, agentTurn: number) => FakeReply);
+export type FakeScript = FakeApiScript<FakeReply>;
 
-export interface RecordedRequest {
-  method: string;
-  url: string;
-  headers: IncomingMessage["headers"];
-  body?: any; // eslint-disable-line @typescript-eslint/no-explicit-any
-  /** True for the agent loop's requests (they carry tools). */
-  agent: boolean;
-}
-
-export interface FakeAnthropic {
-  url: string;
-  requests: RecordedRequest[];
-  close(): Promise<void>;
-}
+export type FakeAnthropic = FakeApi;
 
 const DEFAULT_MODEL = "claude-sonnet-4-5-20250929";
 
 function sse(res: ServerResponse, event: string, data: unknown): void {
   res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
 }
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
-}
-
-let counter = 0;
-const nextId = (prefix: string): string =>
-  `${prefix}_fake${Date.now().toString(36)}${(counter++).toString(36).padStart(6, "0")}`;
 
 function contentOf(reply: FakeReply): Array<Record<string, unknown>> {
   const blocks: Array<Record<string, unknown>> = [];
@@ -157,81 +133,32 @@ function writeJson(res: ServerResponse, reply: FakeReply, model: string): void {
 
 /** Starts the fake on 127.0.0.1 with a free port. Point ANTHROPIC_BASE_URL at `url`. */
 export async function startFakeAnthropic(script: FakeScript): Promise<FakeAnthropic> {
-  const requests: RecordedRequest[] = [];
   let agentTurn = 0;
-
-  const server = createServer((req, res) => {
-    void (async () => {
-      const raw = await readBody(req);
-      let body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
-      try {
-        body = raw ? JSON.parse(raw) : undefined;
-      } catch {
-        body = raw;
-      }
-      const path = (req.url ?? "/").split("?")[0];
-      const agent = Array.isArray(body?.tools) && body.tools.length > 0;
-      requests.push({ method: req.method ?? "GET", url: req.url ?? "/", headers: req.headers, body, agent });
-
-      if (req.method === "HEAD" || req.method === "GET") {
-        res.writeHead(200, { "content-type": "application/json" });
-        res.end(req.method === "GET" ? "{}" : undefined);
-        return;
-      }
-      if (path === "/v1/messages/count_tokens") {
-        res.writeHead(200, { "content-type": "application/json" });
-        res.end(JSON.stringify({ input_tokens: 100 }));
-        return;
-      }
-      if (path !== "/v1/messages") {
-        res.writeHead(404, { "content-type": "application/json" });
-        res.end(
-          JSON.stringify({
-            type: "error",
-            error: { type: "not_found_error", message: `fake: no route ${path}` },
-          }),
-        );
-        return;
-      }
-
-      let reply: FakeReply;
-      if (!agent) {
-        reply = { text: "Fake title", usage: { input_tokens: 10, output_tokens: 3 } };
-      } else if (typeof script === "function") {
-        reply = script(requests[requests.length - 1]!, agentTurn);
-        agentTurn++;
-      } else {
-        reply = script[Math.min(agentTurn, script.length - 1)] ?? { text: "done" };
-        agentTurn++;
-      }
-      if (reply.error) {
-        res.writeHead(reply.error.status, {
-          "content-type": "application/json",
-          "request-id": nextId("req"),
+  return startFakeApi({
+    handle(req, res, recorded) {
+      const path = pathOf(req);
+      if (req.method === "HEAD" || req.method === "GET") return sendJson(res, 200, {});
+      if (path === "/v1/messages/count_tokens") return sendJson(res, 200, { input_tokens: 100 });
+      if (path !== "/v1/messages")
+        return sendJson(res, 404, {
+          type: "error",
+          error: { type: "not_found_error", message: `fake: no route ${path}` },
         });
-        res.end(
-          JSON.stringify({ type: "error", error: { type: reply.error.type, message: reply.error.message } }),
+      const reply: FakeReply = recorded.agent
+        ? pickReply(script, recorded, agentTurn++)
+        : { text: "Fake title", usage: { input_tokens: 10, output_tokens: 3 } };
+      if (reply.error)
+        return sendJson(
+          res,
+          reply.error.status,
+          { type: "error", error: { type: reply.error.type, message: reply.error.message } },
+          { "request-id": nextId("req") },
         );
-        return;
-      }
+      const { body } = recorded;
       const model = reply.model ?? (typeof body?.model === "string" ? body.model : DEFAULT_MODEL);
       if (body?.stream === true) writeStream(res, reply, model);
       else writeJson(res, reply, model);
-    })().catch((err: unknown) => {
-      res.writeHead(500, { "content-type": "application/json" });
-      res.end(JSON.stringify({ type: "error", error: { type: "api_error", message: String(err) } }));
-    });
+    },
+    internalError: (message) => ({ type: "error", error: { type: "api_error", message } }),
   });
-
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
 }

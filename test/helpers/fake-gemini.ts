@@ -3,8 +3,10 @@
 // `POST /v1beta/models/MODEL:streamGenerateContent?alt=sse` (SSE, one GenerateContentResponse per `data:` line) and
 // makes side calls (`:generateContent` for JSON checks, `:countTokens`) that get a short canned answer without
 // consuming the script. A function call is a `functionCall` part; the CLI answers with a `functionResponse` part.
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage } from "node:http";
+import { pathOf, pickReply, sendJson, startFakeApi, type FakeApi, type FakeApiScript } from "./fake-api.js";
+
+export type { RecordedRequest } from "./fake-api.js";
 
 export interface FakeGeminiReply {
   text?: string;
@@ -15,30 +17,14 @@ export interface FakeGeminiReply {
   error?: { status: number; message: string; statusText: string };
 }
 
-export type FakeGeminiScript = FakeGeminiReply[] | ((req: RecordedRequest, turn: number) => FakeGeminiReply);
+export type FakeGeminiScript = FakeApiScript<FakeGeminiReply>;
 
-export interface RecordedRequest {
-  method: string;
-  url: string;
-  headers: IncomingMessage["headers"];
-  body?: any; // eslint-disable-line @typescript-eslint/no-explicit-any
-  /** True for the agent loop's streamed turns. */
-  agent: boolean;
-}
+export type FakeGemini = FakeApi;
 
-export interface FakeGemini {
-  url: string;
-  requests: RecordedRequest[];
-  close(): Promise<void>;
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
+/** The model and method of a `…/models/MODEL:METHOD` request. */
+function callOf(req: IncomingMessage): { model: string; method: string | undefined } {
+  const m = /\/models\/([^/:]+):(\w+)$/.exec(pathOf(req));
+  return { model: m?.[1] ?? "gemini-2.5-pro", method: m?.[2] };
 }
 
 function responseOf(reply: FakeGeminiReply, model: string): Record<string, unknown> {
@@ -78,74 +64,36 @@ function sampleOf(schema: Schema | undefined): unknown {
   return ({ string: "fake", integer: 1, number: 1, boolean: false } as Record<string, unknown>)[type] ?? [];
 }
 
-function json(res: ServerResponse, status: number, value: unknown): void {
-  res.writeHead(status, { "content-type": "application/json" });
-  res.end(JSON.stringify(value));
-}
-
 /** Starts the fake on 127.0.0.1 with a free port. */
 export async function startFakeGemini(script: FakeGeminiScript): Promise<FakeGemini> {
-  const requests: RecordedRequest[] = [];
   let turn = 0;
-  const server = createServer((req, res) => {
-    void (async () => {
-      const raw = await readBody(req);
-      let body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
-      try {
-        body = raw ? JSON.parse(raw) : undefined;
-      } catch {
-        body = raw;
-      }
-      const path = (req.url ?? "/").split("?")[0]!;
-      const m = /\/models\/([^/:]+):(\w+)$/.exec(path);
-      const [model, method] = [m?.[1] ?? "gemini-2.5-pro", m?.[2]];
-      const agent = method === "streamGenerateContent";
-      const recorded = {
-        method: req.method ?? "GET",
-        url: req.url ?? "/",
-        headers: req.headers,
-        body,
-        agent,
-      };
-      requests.push(recorded);
-      if (method === "countTokens") return json(res, 200, { totalTokens: 100 });
+  return startFakeApi({
+    // The agent loop's requests are its streamed turns.
+    isAgent: (req) => callOf(req).method === "streamGenerateContent",
+    handle(req, res, recorded) {
+      const { model, method } = callOf(req);
+      if (method === "countTokens") return sendJson(res, 200, { totalTokens: 100 });
       if (method === "generateContent") {
         // Side calls (model routing, next-speaker and loop checks) ask for JSON of a schema: its required fields.
-        const config = body?.generationConfig;
+        const config = recorded.body?.generationConfig;
         const schema = config?.responseJsonSchema ?? config?.responseSchema;
         const text =
           config?.responseMimeType === "application/json" ? JSON.stringify(sampleOf(schema)) : "ok";
-        return json(res, 200, responseOf({ text }, model));
+        return sendJson(res, 200, responseOf({ text }, model));
       }
-      if (!agent)
-        return json(res, 404, {
-          error: { code: 404, message: `fake: no route ${path}`, status: "NOT_FOUND" },
+      if (!recorded.agent)
+        return sendJson(res, 404, {
+          error: { code: 404, message: `fake: no route ${pathOf(req)}`, status: "NOT_FOUND" },
         });
-      const reply =
-        typeof script === "function"
-          ? script(recorded, turn)
-          : (script[Math.min(turn, script.length - 1)] ?? { text: "done" });
-      turn++;
+      const reply = pickReply(script, recorded, turn++);
       if (reply.error) {
         const { status, message, statusText } = reply.error;
-        return json(res, status, { error: { code: status, message, status: statusText } });
+        return sendJson(res, status, { error: { code: status, message, status: statusText } });
       }
       res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
       res.write(`data: ${JSON.stringify(responseOf(reply, model))}\r\n\r\n`);
       res.end();
-    })().catch((err: unknown) =>
-      json(res, 500, { error: { code: 500, message: String(err), status: "INTERNAL" } }),
-    );
+    },
+    internalError: (message) => ({ error: { code: 500, message, status: "INTERNAL" } }),
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
 }

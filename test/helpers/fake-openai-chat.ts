@@ -2,8 +2,11 @@
 // session against it through an `@ai-sdk/openai-compatible` provider whose `baseURL` is `url`. Streamed requests get
 // `chat.completion.chunk` SSE lines (text delta, tool-call deltas, finish_reason, a usage chunk) and `data: [DONE]`;
 // others a `chat.completion` object. A tool call is a `tool_calls` delta; the client answers with a `tool` message.
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { ServerResponse } from "node:http";
+import { nextId, pathOf, pickReply, sendJson, startFakeApi } from "./fake-api.js";
+import type { FakeApi, FakeApiScript } from "./fake-api.js";
+
+export type { RecordedRequest } from "./fake-api.js";
 
 export interface FakeChatReply {
   text?: string;
@@ -14,41 +17,10 @@ export interface FakeChatReply {
   error?: { status: number; type: string; message: string };
 }
 
-export type FakeChatScript = FakeChatReply[] | ((req: RecordedRequest, turn: number) => FakeChatReply);
+export type FakeChatScript = FakeApiScript<FakeChatReply>;
 
-export interface RecordedRequest {
-  method: string;
-  url: string;
-  headers: IncomingMessage["headers"];
-  body?: any; // eslint-disable-line @typescript-eslint/no-explicit-any
-  /** True for the agent loop's requests (they carry tools). */
-  agent: boolean;
-}
-
-export interface FakeOpenAIChat {
-  /** Base URL including `/v1`. */
-  url: string;
-  requests: RecordedRequest[];
-  close(): Promise<void>;
-}
-
-let counter = 0;
-const nextId = (prefix: string): string =>
-  `${prefix}_fake${Date.now().toString(36)}${(counter++).toString(36)}`;
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
-}
-
-function json(res: ServerResponse, status: number, value: unknown): void {
-  res.writeHead(status, { "content-type": "application/json" });
-  res.end(JSON.stringify(value));
-}
+/** `url` is the base URL including `/v1`. */
+export type FakeOpenAIChat = FakeApi;
 
 function usageOf(reply: FakeChatReply) {
   const prompt = reply.usage?.prompt_tokens ?? 100;
@@ -75,7 +47,7 @@ function reply(res: ServerResponse, r: FakeChatReply, model: string, stream: boo
       content: r.text ?? null,
       ...(calls.length ? { tool_calls: calls } : {}),
     };
-    return json(res, 200, {
+    return sendJson(res, 200, {
       ...base,
       object: "chat.completion",
       choices: [{ index: 0, message, finish_reason }],
@@ -98,57 +70,28 @@ function reply(res: ServerResponse, r: FakeChatReply, model: string, stream: boo
 
 /** Starts the fake on 127.0.0.1 with a free port. */
 export async function startFakeOpenAIChat(script: FakeChatScript): Promise<FakeOpenAIChat> {
-  const requests: RecordedRequest[] = [];
   let turn = 0;
-  const server = createServer((req, res) => {
-    void (async () => {
-      const raw = await readBody(req);
-      let body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
-      try {
-        body = raw ? JSON.parse(raw) : undefined;
-      } catch {
-        body = raw;
-      }
-      const agent = Array.isArray(body?.tools) && body.tools.length > 0;
-      const recorded = {
-        method: req.method ?? "GET",
-        url: req.url ?? "/",
-        headers: req.headers,
-        body,
-        agent,
-      };
-      requests.push(recorded);
-      const path = (req.url ?? "/").split("?")[0]!;
+  const api = await startFakeApi({
+    handle(req, res, recorded) {
+      const path = pathOf(req);
       if (req.method === "GET" && path.endsWith("/models"))
-        return json(res, 200, { object: "list", data: [] });
+        return sendJson(res, 200, { object: "list", data: [] });
       if (req.method !== "POST" || !path.endsWith("/chat/completions")) {
-        return json(res, 404, {
+        return sendJson(res, 404, {
           error: { type: "invalid_request_error", message: `fake: no route ${path}` },
         });
       }
+      const { body } = recorded;
       const model = typeof body?.model === "string" ? body.model : "fake-model";
       // Side requests (session titles) carry no tools: a short canned answer that leaves the script alone.
       const title = { text: "Fake title", usage: { prompt_tokens: 10, completion_tokens: 3 } };
-      if (!agent) return reply(res, title, model, body?.stream === true);
-      const r =
-        typeof script === "function"
-          ? script(recorded, turn)
-          : (script[Math.min(turn, script.length - 1)] ?? { text: "done" });
-      turn++;
+      if (!recorded.agent) return reply(res, title, model, body?.stream === true);
+      const r = pickReply(script, recorded, turn++);
       if (r.error)
-        return json(res, r.error.status, { error: { type: r.error.type, message: r.error.message } });
+        return sendJson(res, r.error.status, { error: { type: r.error.type, message: r.error.message } });
       reply(res, r, model, body?.stream === true);
-    })().catch((err: unknown) => json(res, 500, { error: { type: "server_error", message: String(err) } }));
+    },
+    internalError: (message) => ({ error: { type: "server_error", message } }),
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/v1`,
-    requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return { ...api, url: `${api.url}/v1` };
 }

@@ -3,8 +3,11 @@
 // are OpenAI's published streaming events: response.created, response.output_item.added/.done,
 // response.output_text.delta, response.completed (with usage). A function call is an output item of type
 // `function_call`; Codex runs it and sends the next request with a `function_call_output` input item.
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { ServerResponse } from "node:http";
+import { nextId, pathOf, pickReply, sendJson, startFakeApi } from "./fake-api.js";
+import type { FakeApi, FakeApiScript } from "./fake-api.js";
+
+export type { RecordedRequest } from "./fake-api.js";
 
 export interface FakeFunctionCall {
   name: string;
@@ -22,35 +25,10 @@ export interface FakeResponsesReply {
   error?: { status: number; type: string; message: string };
 }
 
-export type FakeResponsesScript =
-  FakeResponsesReply[] | ((req: RecordedRequest, turn: number) => FakeResponsesReply);
+export type FakeResponsesScript = FakeApiScript<FakeResponsesReply>;
 
-export interface RecordedRequest {
-  method: string;
-  url: string;
-  headers: IncomingMessage["headers"];
-  body?: any; // eslint-disable-line @typescript-eslint/no-explicit-any
-}
-
-export interface FakeOpenAIResponses {
-  /** Base URL including `/v1`. */
-  url: string;
-  requests: RecordedRequest[];
-  close(): Promise<void>;
-}
-
-let counter = 0;
-const nextId = (prefix: string): string =>
-  `${prefix}_fake${Date.now().toString(36)}${(counter++).toString(36)}`;
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
-}
+/** `url` is the base URL including `/v1`. */
+export type FakeOpenAIResponses = FakeApi;
 
 function writeStream(res: ServerResponse, reply: FakeResponsesReply, model: string): void {
   res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
@@ -100,57 +78,26 @@ function writeStream(res: ServerResponse, reply: FakeResponsesReply, model: stri
 
 /** Starts the fake on 127.0.0.1 with a free port. */
 export async function startFakeOpenAIResponses(script: FakeResponsesScript): Promise<FakeOpenAIResponses> {
-  const requests: RecordedRequest[] = [];
   let turn = 0;
-  const server = createServer((req, res) => {
-    void (async () => {
-      const raw = await readBody(req);
-      let body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
-      try {
-        body = raw ? JSON.parse(raw) : undefined;
-      } catch {
-        body = raw;
-      }
-      const recorded = { method: req.method ?? "GET", url: req.url ?? "/", headers: req.headers, body };
-      requests.push(recorded);
-      const path = (req.url ?? "/").split("?")[0]!;
-      if (req.method === "GET" && path.endsWith("/models")) {
-        res.writeHead(200, { "content-type": "application/json" });
-        res.end(JSON.stringify({ object: "list", data: [], models: [] }));
-        return;
-      }
+  const api = await startFakeApi({
+    handle(req, res, recorded) {
+      const path = pathOf(req);
+      if (req.method === "GET" && path.endsWith("/models"))
+        return sendJson(res, 200, { object: "list", data: [], models: [] });
       if (req.method !== "POST" || !path.endsWith("/responses")) {
-        res.writeHead(404, { "content-type": "application/json" });
-        res.end(
-          JSON.stringify({ error: { type: "invalid_request_error", message: `fake: no route ${path}` } }),
-        );
-        return;
+        return sendJson(res, 404, {
+          error: { type: "invalid_request_error", message: `fake: no route ${path}` },
+        });
       }
-      const reply =
-        typeof script === "function"
-          ? script(recorded, turn)
-          : (script[Math.min(turn, script.length - 1)] ?? { text: "done" });
-      turn++;
-      if (reply.error) {
-        res.writeHead(reply.error.status, { "content-type": "application/json" });
-        res.end(JSON.stringify({ error: { type: reply.error.type, message: reply.error.message } }));
-        return;
-      }
+      const reply = pickReply(script, recorded, turn++);
+      if (reply.error)
+        return sendJson(res, reply.error.status, {
+          error: { type: reply.error.type, message: reply.error.message },
+        });
+      const { body } = recorded;
       writeStream(res, reply, typeof body?.model === "string" ? body.model : "gpt-5");
-    })().catch((err: unknown) => {
-      res.writeHead(500, { "content-type": "application/json" });
-      res.end(JSON.stringify({ error: { type: "server_error", message: String(err) } }));
-    });
+    },
+    internalError: (message) => ({ error: { type: "server_error", message } }),
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/v1`,
-    requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return { ...api, url: `${api.url}/v1` };
 }
