@@ -9,6 +9,7 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { startE2EWorld, type E2EWorld } from "../support/e2e-world.js";
+import { secretForms } from "../support/secret-forms.js";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const AGENT = path.join(ROOT, "test/fixtures/agents/hostile-agent.sh");
@@ -20,16 +21,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await world?.close();
 }, 60_000);
-
-/** Raw and base64 (each alignment, only the characters made of the secret's own bits). */
-function forms(secret: string): string[] {
-  const out = [secret];
-  for (let s = 0; s < 3; s++) {
-    const b64 = Buffer.from("x".repeat(s) + secret, "latin1").toString("base64");
-    out.push(b64.slice(Math.ceil((4 * s) / 3), Math.floor((4 * (s + secret.length) - 3) / 3) + 1));
-  }
-  return out;
-}
 
 function survivors(): string {
   try {
@@ -111,7 +102,7 @@ describe("a hostile agent on the real worker path, sandbox on", () => {
     const everything = await gh.git(repo, "log", "-p", "--format=fuller", `main..${branch}`);
     expect(everything).toContain("loot/proc.txt");
     const sightings = secrets.flatMap((s) =>
-      forms(s)
+      secretForms(s)
         .filter((f) => everything.includes(f))
         .map((f) => f.slice(0, 8)),
     );

@@ -10,6 +10,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { E2E_AGENT, startE2EWorld, type E2EWorld } from "../support/e2e-world.js";
+import { secretForms } from "../support/secret-forms.js";
 
 const WATCH = path.resolve(import.meta.dirname, "../support/secret-watch.mjs");
 
@@ -25,17 +26,6 @@ interface WatchResult {
   cmdlines: { pid: number; argv: string[] }[];
   environs: { pid: number; argv: string[]; environ: string }[];
   files: { file: string; contents: string[] }[];
-}
-
-/** The token as it could be written: raw, and base64 at each of the three alignments (Basic auth header). */
-function secretForms(token: string): string[] {
-  const forms = [token];
-  for (let s = 0; s < 3; s++) {
-    const b64 = Buffer.from("x".repeat(s) + token, "latin1").toString("base64");
-    // Keep only the characters made of the token's bits alone: they are in any base64 text holding it.
-    forms.push(b64.slice(Math.ceil((4 * s) / 3), Math.floor((4 * (s + token.length) - 3) / 3) + 1));
-  }
-  return forms;
 }
 
 /** Every string value under the prefix, whatever the key's type (BullMQ job hashes, lists, streams…). */
