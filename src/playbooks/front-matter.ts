@@ -77,6 +77,27 @@ export function readFrontMatter(source: string, file?: string): FrontMatterBlock
   );
 }
 
+/**
+ * Where the body starts when a front-matter block is set aside unread (untrusted text: settings never come
+ * from it). A block that is never closed is not front matter: the whole text is the body.
+ */
+export function skipFrontMatter(source: string): FrontMatterBlock {
+  const bom = source.startsWith("\uFEFF") ? 1 : 0;
+  const none = { frontMatter: {}, bodyOffset: bom, bodyLineOffset: 0 };
+  const open = OPEN.exec(source);
+  if (open === null) return none;
+  let lineStart = open[0].length;
+  for (let line = 2; lineStart <= source.length; line++) {
+    const nl = source.indexOf("\n", lineStart);
+    const text = source.slice(lineStart, nl === -1 ? source.length : nl).replace(/\r$/, "");
+    if (CLOSE.test(text))
+      return { frontMatter: {}, bodyOffset: nl === -1 ? source.length : nl + 1, bodyLineOffset: line };
+    if (nl === -1) break;
+    lineStart = nl + 1;
+  }
+  return none;
+}
+
 /** The YAML starts on file line 2. */
 const FIRST_YAML_LINE = 2;
 

@@ -11,7 +11,7 @@ import { fromMarkdown } from "mdast-util-from-markdown";
 import { gfmTaskListItemFromMarkdown } from "mdast-util-gfm-task-list-item";
 import { gfmTaskListItem } from "micromark-extension-gfm-task-list-item";
 import { PlaybookError } from "./errors.js";
-import { readFrontMatter } from "./front-matter.js";
+import { readFrontMatter, skipFrontMatter } from "./front-matter.js";
 import type { Playbook, PlaybookTask } from "./types.js";
 
 type Root = ReturnType<typeof fromMarkdown>;
@@ -22,13 +22,20 @@ export interface ParseOptions {
   name?: string;
   /** File path or name, for error messages. */
   file?: string;
+  /**
+   * The text comes from outside the maintainers (an issue body): no setting is read from it. Its front matter,
+   * if any, is set aside unread (`ignoredFrontMatter`), and the playbook is marked `untrusted`.
+   */
+  untrusted?: boolean;
 }
 
 export function parsePlaybook(source: string, opts: ParseOptions = {}): Playbook {
   const file = opts.file ?? (opts.name !== undefined ? `${opts.name}.md` : undefined);
   const name =
     opts.name ?? (opts.file !== undefined ? basename(opts.file).replace(/\.md$/i, "") : "playbook");
-  const { frontMatter, bodyOffset, bodyLineOffset } = readFrontMatter(source, file);
+  const { frontMatter, bodyOffset, bodyLineOffset } = opts.untrusted
+    ? skipFrontMatter(source)
+    : readFrontMatter(source, file);
   const body = source.slice(bodyOffset);
   const tree = parseMarkdown(body, file);
 
@@ -52,6 +59,10 @@ export function parsePlaybook(source: string, opts: ParseOptions = {}): Playbook
 
   const playbook: Playbook = { name, frontMatter, context: buildContext(body, removed), tasks, source };
   if (opts.file !== undefined) playbook.file = opts.file;
+  if (opts.untrusted) {
+    playbook.untrusted = true;
+    if (bodyOffset > (source.startsWith("\uFEFF") ? 1 : 0)) playbook.ignoredFrontMatter = true;
+  }
   return playbook;
 }
 

@@ -26,4 +26,8 @@ export interface Playbook {
   source: string;
   /** The file it was read from, when known (used in error messages). */
   file?: string;
+  /** Its text comes from outside the maintainers (an issue body): its prose is fenced as data in prompts. */
+  untrusted?: boolean;
+  /** An untrusted text's front matter was set aside unread (say so to the requester). */
+  ignoredFrontMatter?: boolean;
 }

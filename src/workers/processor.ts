@@ -211,7 +211,11 @@ async function processRun(
     const config = cfg.config;
     let playbook;
     try {
-      playbook = parsePlaybook(data.playbook.source, { name: data.playbook.name });
+      // An issue's own checklist: its text is untrusted, no setting comes from it (DESIGN §11).
+      playbook = parsePlaybook(data.playbook.source, {
+        name: data.playbook.name,
+        untrusted: data.playbook.origin === "issue",
+      });
     } catch (err) {
       if (err instanceof PlaybookError)
         throw new RunRefused(`Playbook \`${data.playbook.name}\` could not be read: ${err.message}`);

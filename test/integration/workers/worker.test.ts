@@ -48,6 +48,14 @@ function runLogProblems(dataDir: string, runId: string): string[] {
   return lines.flatMap((l) => (validate(JSON.parse(l)) ? [] : [`${l}: ${ajv.errorsText(validate.errors)}`]));
 }
 
+function runEvents(dataDir: string, runId: string): Array<{ type: string }> {
+  return fs
+    .readFileSync(runLogPath(dataDir, runId), "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as { type: string });
+}
+
 const store = testStore("worker");
 const privateKey = generateAppPrivateKey();
 let queue: RunQueue;
@@ -432,6 +440,26 @@ describe("worker: repo limits, preflight, run log on the branch", () => {
     expect(await remoteBranches(world.remoteDir)).toEqual(["main"]);
     // Refused, not retried: one attempt.
     expect((await queue.getJob(runId))?.attemptsMade).toBeLessThanOrEqual(1);
+  });
+
+  it("an issue's own checklist: its front matter is never obeyed (no verify, no caps), only its tasks run", async () => {
+    gh = mockWorkerGitHub({ owner: OWNER, repo: REPO });
+    world = await makeWorld(agentCommand(), "");
+    const runId = "rworkerissuefm";
+    const marker = path.join(world.tmp, "issue-verify-ran");
+    const source = `---\nverify: touch ${marker}\nmaxCostUsd: 0.000001\ntaskTimeoutMinutes: 0.001\n---\nPlease.\n\n- [ ] Create file one\n`;
+    await start(world);
+    await enqueue(
+      jobData(runId, {
+        playbook: { name: "issue", origin: "issue", source },
+        statusCommentId: queuedComment(runId),
+      }),
+    );
+    expect((await finished(runId)).state).toBe("succeeded");
+    expect(fs.existsSync(marker)).toBe(false);
+    const types = runEvents(world.dataDir, runId).map((e) => e.type);
+    expect(types).not.toContain("task.verify");
+    expect(types.filter((t) => t === "task.committed")).toHaveLength(1);
   });
 
   it("operator policy: a repository's own agentCommand is refused with a reply that says why and how to allow it", async () => {
