@@ -6,7 +6,7 @@ import { committedTasks } from "../git/checkpoints.js";
 import { openCommitSession, type CommitSession } from "../git/commit.js";
 import { findProtectedChanges } from "../git/protected-paths.js";
 import { runGit } from "../git/run-git.js";
-import { trustedGitDir, WORKTREE_SAFE_CONFIG, worktreeGitEnv } from "../git/worktree-git.js";
+import { trustedGitDir, WORKTREE_SAFE_CONFIG, worktreeGitEnv, worktreeHead } from "../git/worktree-git.js";
 import { RunSandbox } from "../sandbox/run-sandbox.js";
 import { createWorktree, removeWorktree } from "../git/worktree.js";
 import { buildTaskPrompt } from "../playbooks/prompt.js";
@@ -185,7 +185,19 @@ interface TaskContext {
   stop: StopController;
 }
 
+/**
+ * One task. Whatever its end, the branch is left at a commit Maestro made: an agent's own commits are folded
+ * into the task's commit (done) or taken off the branch (any other end), never pushed as they are.
+ */
 async function runTask(ctx: TaskContext): Promise<TaskOutcome> {
+  const startSha = await worktreeHead(ctx.git.dir, ctx.cwd);
+  const outcome = await attemptTask(ctx, startSha);
+  // A task that failed after Maestro's own commit (its push, say) keeps that commit.
+  if (!outcome.sha) await foldAgentCommits(ctx, startSha).catch(() => undefined);
+  return outcome;
+}
+
+async function attemptTask(ctx: TaskContext, startSha: string): Promise<TaskOutcome> {
   const { opts, task, cost } = ctx;
   const { log } = opts;
   const started = Date.now();
@@ -266,6 +278,9 @@ async function runTask(ctx: TaskContext): Promise<TaskOutcome> {
     prompt = retryPrompt(basePrompt, failed);
   }
 
+  // The task's result is the tree it ends with against the commit it started from: commits the agent made
+  // itself (possible without the sandbox) are folded in, so protected paths and trailers cover all of it.
+  await foldAgentCommits(ctx, startSha);
   // Protected paths are checked on what would be committed: the agent's changes and anything verify wrote.
   const staged = await ctx.commits.stage();
   const forbidden = findProtectedChanges(staged.files, opts.protectedPaths);
@@ -395,6 +410,21 @@ function restoreDotGit(ctx: TaskContext): string | undefined {
   fs.rmSync(file, { recursive: true, force: true });
   fs.writeFileSync(file, ctx.git.dotGit);
   return "The worktree's .git was replaced (by the agent or a verify command); Maestro restored it and did not commit this task.";
+}
+
+/** Moves the branch back to the task's starting commit, keeping the agent's tree: its commits become the task's. */
+async function foldAgentCommits(ctx: TaskContext, startSha: string): Promise<void> {
+  if ((await worktreeHead(ctx.git.dir, ctx.cwd)) === startSha) return;
+  const env = worktreeGitEnv(ctx.git.dir, ctx.cwd);
+  await runGit([...WORKTREE_SAFE_CONFIG, "reset", "--soft", "-q", startSha], { cwd: ctx.cwd, env });
+  ctx.opts.log.write({
+    type: "agent.message",
+    index: ctx.task.index,
+    role: "system",
+    text:
+      "The agent committed on its own: the branch is back at the task's starting commit, its changes stay in the " +
+      "working tree, and only a task commit of Maestro's (checked as a whole) can put them on the branch.",
+  });
 }
 
 function logDenials(ctx: TaskContext): void {

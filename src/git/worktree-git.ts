@@ -4,6 +4,7 @@
 // are pinned off on the command line.
 import fs from "node:fs";
 import path from "node:path";
+import { runGit } from "./run-git.js";
 
 /** `-c` pairs for every Maestro git command in a worktree. */
 export const WORKTREE_SAFE_CONFIG = [
@@ -43,4 +44,36 @@ export function worktreeGitEnv(gitDir: string, worktree: string): Record<string,
     GIT_CONFIG_NOSYSTEM: "1",
     GIT_CONFIG_GLOBAL: "/dev/null",
   };
+}
+
+/** The commit HEAD points to: the branch's loose ref when there is one, else git itself (packed, detached). */
+export async function worktreeHead(gitDir: string, worktree: string): Promise<string> {
+  const head = fs.readFileSync(path.join(gitDir, "HEAD"), "utf8").trim();
+  if (head.startsWith("ref: refs/heads/")) {
+    const loose = readSha(path.join(commonDirOf(gitDir), head.slice("ref: ".length)));
+    if (loose) return loose;
+  }
+  const { stdout } = await runGit([...WORKTREE_SAFE_CONFIG, "rev-parse", "HEAD"], {
+    cwd: worktree,
+    env: worktreeGitEnv(gitDir, worktree),
+  });
+  return stdout.trim();
+}
+
+/** A linked worktree's git dir names its common dir (the mirror) in `commondir`; else it is its own. */
+export function commonDirOf(gitDir: string): string {
+  try {
+    return path.resolve(gitDir, fs.readFileSync(path.join(gitDir, "commondir"), "utf8").trim());
+  } catch {
+    return gitDir;
+  }
+}
+
+function readSha(file: string): string | undefined {
+  try {
+    const sha = fs.readFileSync(file, "utf8").trim();
+    return /^[0-9a-f]{40,64}$/.test(sha) ? sha : undefined;
+  } catch {
+    return undefined;
+  }
 }

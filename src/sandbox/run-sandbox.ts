@@ -2,11 +2,9 @@
 // bubblewrap with the mount plan of mounts.ts, a private HOME and tmp that live as long as the run, the
 // agent's own git dir (shadow-git.ts) and the network of network.ts. Built once per run; each wrap() is a
 // fresh namespace, so nothing a session starts outlives it.
-import { execFile } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
 import { bringAgentConfig } from "./agent-config.js";
 import { agentEndpoints } from "./endpoints.js";
 import { bwrapArgs, type MountPlan } from "./mounts.js";
@@ -14,10 +12,9 @@ import { openSandboxNetwork, type SandboxNetwork } from "./network.js";
 import type { SandboxPolicy } from "./policy.js";
 import { makeShadowSkeleton, objectDirsOf, writeShadowGitDir } from "./shadow-git.js";
 import { findExecutable } from "../agents/bin.js";
-import { worktreeGitEnv } from "../git/worktree-git.js";
+import { commonDirOf, worktreeHead } from "../git/worktree-git.js";
 import type { AgentName } from "../agents/types.js";
 
-const exec = promisify(execFile);
 
 /** A command as spawned: what wrap() takes and gives. */
 export interface SpawnSpec {
@@ -135,19 +132,7 @@ export class RunSandbox implements CommandSandbox {
   async refreshGit(): Promise<void> {
     const head = fs.readFileSync(path.join(this.git.realGitDir, "HEAD"), "utf8").trim();
     const branch = head.startsWith("ref: refs/heads/") ? head.slice("ref: refs/heads/".length) : undefined;
-    // The branch's loose ref (Maestro's commits write one); git itself when it is packed or HEAD is detached.
-    const loose = branch ? readRef(path.join(this.git.commonDir, "refs/heads", branch)) : undefined;
-    const headSha =
-      loose ??
-      (
-        await exec("git", ["rev-parse", "HEAD"], {
-          cwd: this.opts.worktree,
-          env: {
-            PATH: process.env.PATH ?? "/usr/bin:/bin",
-            ...worktreeGitEnv(this.git.realGitDir, this.opts.worktree),
-          },
-        })
-      ).stdout.trim();
+    const headSha = await worktreeHead(this.git.realGitDir, this.opts.worktree);
     // A new directory each session: nothing the last one left there is read or written through.
     await this.nextSkeleton;
     this.sessions += 1;
@@ -239,23 +224,9 @@ export class RunSandbox implements CommandSandbox {
   }
 }
 
-function readRef(file: string): string | undefined {
-  try {
-    const sha = fs.readFileSync(file, "utf8").trim();
-    return /^[0-9a-f]{40,64}$/.test(sha) ? sha : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** The common dir (the mirror) of a worktree's git dir, and the object dirs the agent may read. */
 function gitDirsOf(realGitDir: string) {
-  let commonDir = realGitDir;
-  try {
-    commonDir = path.resolve(realGitDir, fs.readFileSync(path.join(realGitDir, "commondir"), "utf8").trim());
-  } catch {
-    // not a linked worktree: the git dir is its own common dir
-  }
+  const commonDir = commonDirOf(realGitDir);
   return { realGitDir, commonDir, objectDirs: objectDirsOf(commonDir) };
 }
 

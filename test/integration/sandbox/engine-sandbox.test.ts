@@ -222,6 +222,36 @@ describe("engine in the sandbox", () => {
     expect(fs.readFileSync(path.join(fx.repo.dir, ".git/HEAD"), "utf8")).toBe(before);
   });
 
+  it("without the sandbox, commits the agent made itself are folded into the task's commit and checked", async () => {
+    const commitAs =
+      'git -c user.name=agent -c user.email=a@b -c core.hooksPath=/dev/null commit -qm "agent"';
+    const innocent = `echo one > one.txt && git add one.txt && ${commitAs} && echo two > two.txt`;
+    const ok = await runEngine(fx, PB, { agent: "command", agentCommand: innocent });
+    expect(ok.result.status).toBe("succeeded");
+    const sha = ok.result.tasks[0]!.sha!;
+    expect(git(fx.repo.dir, "log", "--format=%s", sha).split("\n")).toEqual([
+      "Probe the sandbox",
+      "initial commit",
+    ]);
+    expect(git(fx.repo.dir, "show", "--name-only", "--format=", sha).split("\n").sort()).toEqual([
+      "one.txt",
+      "two.txt",
+    ]);
+    expect(git(fx.repo.dir, "log", "-1", "--format=%(trailers:key=Maestro-Task,valueonly)", sha)).toBe("0");
+
+    const workflow = `mkdir -p .github/workflows && echo 'on: push' > .github/workflows/steal.yml && git add -A && ${commitAs}`;
+    const bad = await runEngine(fx, PB, { agent: "command", agentCommand: workflow });
+    expect(bad.result.status).toBe("failed");
+    expect(bad.result.tasks[0]?.error).toMatch(/protected paths: \.github\/workflows\/steal\.yml/);
+    expect(git(fx.repo.dir, "log", "--format=%s", bad.result.branch)).toBe("initial commit");
+
+    // An agent that commits and then fails: its commit is taken off the branch too, never pushed as it is.
+    const failing = `${workflow} && exit 3`;
+    const failed = await runEngine(fx, PB, { agent: "command", agentCommand: failing });
+    expect(failed.result.status).toBe("failed");
+    expect(git(fx.repo.dir, "log", "--format=%s", failed.result.branch)).toBe("initial commit");
+  });
+
   it("never runs a nested repository's fsmonitor or hooks when Maestro stages the task", async () => {
     const marker = path.join(fx.dataDir, `nested-ran-${Date.now()}`);
     const agent = [
