@@ -1,5 +1,12 @@
 // The `/maestro run --dry-run` reply: what would run, with which agent and limits. Nothing is queued.
+import { BODY_BUDGET_BYTES, truncateText, utf8Bytes } from "../github/body-limits.js";
 import type { Playbook } from "../playbooks/types.js";
+
+/** A listed task's text is cut to this many characters (the playbook has it whole). */
+const TASK_TEXT_MAX = 300;
+const DESCRIPTION_MAX = 500;
+/** Room left under GitHub's limit for the reply's marker and for redaction. */
+const REPLY_ROOM = 1_000;
 
 export interface DryRunInput {
   playbookName: string;
@@ -22,7 +29,10 @@ export function formatDryRunReply(input: DryRunInput): string {
         ? `\`.github/maestro/playbooks/${input.playbookName}.md\``
         : `built-in \`playbooks/${input.playbookName}.md\``;
 
-  const description = playbook.frontMatter.description ? ` ${oneLine(playbook.frontMatter.description)}` : "";
+  const description = playbook.frontMatter.description
+    ? ` ${truncateText(oneLine(playbook.frontMatter.description), DESCRIPTION_MAX)}`
+    : "";
+  let listAt = -1;
   const out: string[] = [
     `### Maestro dry run: ${code(input.playbookName)}`,
     "",
@@ -40,7 +50,7 @@ export function formatDryRunReply(input: DryRunInput): string {
       `**Tasks that would run** (${pending.length}${doneCount > 0 ? `; ${doneCount} already done, skipped` : ""}):`,
       "",
     );
-    pending.forEach((t, i) => out.push(`${i + 1}. ${oneLine(t.text)}`));
+    listAt = out.push("") - 1;
   }
   const worstMinutes = Math.min(pending.length * limits.taskTimeoutMinutes, limits.runTimeoutMinutes);
   out.push(
@@ -55,7 +65,40 @@ export function formatDryRunReply(input: DryRunInput): string {
     "",
     "This was a dry run: nothing was queued. Run it for real with the same command without `--dry-run`.",
   );
+  if (listAt >= 0) {
+    // The list gets the room the rest leaves under GitHub's limit.
+    const room = BODY_BUDGET_BYTES - REPLY_ROOM - utf8Bytes(out.join("\n") + "\n");
+    out[listAt] = taskList(
+      pending.map((t) => t.text),
+      room,
+    );
+  }
   return out.join("\n") + "\n";
+}
+
+/**
+ * The numbered tasks, as many as fit in `maxBytes` (GitHub's comment limit); the rest are counted in a
+ * last line, so a 5,000-task playbook still gets its reply.
+ */
+function taskList(texts: string[], maxBytes: number): string {
+  const lines: string[] = [];
+  let used = 0;
+  for (let i = 0; i < texts.length; i++) {
+    const line = `${i + 1}. ${truncateText(oneLine(texts[i]!), TASK_TEXT_MAX)}`;
+    const rest = texts.length - i - 1;
+    // Keep room for the line that counts what is not listed.
+    const reserve = rest > 0 ? 160 : 0;
+    if (used + utf8Bytes(line) + 1 + reserve > maxBytes) {
+      const n = texts.length - i;
+      lines.push(
+        `\n… and ${n} more task${n === 1 ? "" : "s"} (${i + 1}–${texts.length}), not listed: too many for one comment. The playbook has them all.`,
+      );
+      break;
+    }
+    lines.push(line);
+    used += utf8Bytes(line) + 1;
+  }
+  return lines.join("\n");
 }
 
 /** Task text on one line, with @mentions broken so echoing a task does not notify anyone again. */

@@ -1,5 +1,6 @@
 // The "Maestro" check run on the PR's head commit (DESIGN §1): the run's summary where reviewers look.
 // One per run: found again by external_id (the run id) on a retry, so it is updated, never doubled.
+import { BODY_BUDGET_BYTES, fitBody, truncateText } from "./body-limits.js";
 import { postOnce } from "./post-once.js";
 import type { Octokit } from "./octokit.js";
 
@@ -31,12 +32,18 @@ export interface CheckRunInput {
   runId: string;
   status: string;
   title: string;
-  /** Markdown, at most 65535 characters (GitHub's limit); longer text is cut. */
+  /**
+   * Markdown. GitHub takes at most 65535 characters; a longer text is cut at a line break to Maestro's
+   * budget (BODY_BUDGET_BYTES, in UTF-8 bytes), keeping its marker lines.
+   */
   summary: string;
+  /** Markdown details below the summary (output.text); the same limit applies. */
+  text?: string;
   detailsUrl?: string;
 }
 
-const MAX_SUMMARY = 65_535;
+/** GitHub's limit on output.title, a plain line. */
+const MAX_TITLE = 255;
 
 /**
  * Creates or updates the run's completed check run; returns its id. A POST answered by a 5xx may have
@@ -55,9 +62,9 @@ export async function upsertCheckRun(
 async function upsertOnce(octokit: Octokit, input: CheckRunInput): Promise<number> {
   const { owner, repo } = input;
   const output = {
-    title: input.title.slice(0, 255),
-    summary:
-      input.summary.length > MAX_SUMMARY ? `${input.summary.slice(0, MAX_SUMMARY - 2)}\n…` : input.summary,
+    title: truncateText(input.title.replace(/\s+/g, " ").trim(), MAX_TITLE, { maxBytes: MAX_TITLE }),
+    summary: fitBody(input.summary, { maxBytes: BODY_BUDGET_BYTES }),
+    ...(input.text !== undefined ? { text: fitBody(input.text, { maxBytes: BODY_BUDGET_BYTES }) } : {}),
   };
   const common = {
     status: "completed" as const,

@@ -2,6 +2,7 @@
 // stored the comment, so a blind retry duplicates it. Each comment carries a hidden marker; before
 // trying again, the issue is searched for it.
 import type { Octokit } from "./octokit.js";
+import { fitBody } from "./body-limits.js";
 import { postOnce } from "./post-once.js";
 
 export { isTransient } from "./post-once.js";
@@ -41,6 +42,8 @@ export async function createCommentOnce(
 ): Promise<{ id: number; created: boolean }> {
   if (!input.body.includes(input.marker))
     throw new Error("createCommentOnce: the body must contain the marker");
+  // Within GitHub's size limit; a cut never drops the marker the retry searches for.
+  const body = fitBody(input.body, { keep: [input.marker] });
   const r = await postOnce({
     find: () => findCommentWithMarker(octokit, input),
     post: async () =>
@@ -49,7 +52,7 @@ export async function createCommentOnce(
           owner: input.owner,
           repo: input.repo,
           issue_number: input.issueNumber,
-          body: input.body,
+          body,
           request: { retries: 0 },
         })
       ).data.id,

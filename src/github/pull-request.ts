@@ -1,6 +1,7 @@
 // The run's draft pull request, created at most once per branch. A 502 or a secondary rate limit on
 // POST may come after GitHub stored the PR, so before trying again the open PRs of the branch are
 // listed: never a second PR for the same head.
+import { fitBody } from "./body-limits.js";
 import { isTransient, postOnce } from "./post-once.js";
 import type { Octokit } from "./octokit.js";
 
@@ -46,13 +47,15 @@ export async function ensureDraftPullRequest(
 ): Promise<PullRequestRef> {
   const attempts = input.attempts ?? 3;
   const backoff = input.backoffMs ?? ((n: number) => 1000 * 2 ** (n - 2));
+  // GitHub refuses a PR body over its size limit; the marker lines are kept if it must be cut.
+  const body = fitBody(input.body);
   const existing = await findOpenPullRequest(octokit, input);
   if (existing) {
     await octokit.rest.pulls.update({
       owner: input.owner,
       repo: input.repo,
       pull_number: existing.number,
-      body: input.body,
+      body,
     });
     return { ...existing, created: false };
   }
@@ -65,7 +68,7 @@ export async function ensureDraftPullRequest(
         head: input.head,
         base: input.base,
         title: input.title,
-        body: input.body,
+        body,
         draft: true,
         request: { retries: 0 },
       });

@@ -1,16 +1,22 @@
 // Replies on the issue or PR. Text is composed by the caller; known token shapes are redacted on the
 // way out, so a reply can never echo a secret a user pasted or an error carried.
 import { createRedactor } from "../security/redact.js";
+import { BODY_BUDGET_BYTES, fitBody } from "./body-limits.js";
 import { createCommentOnce } from "./comment-once.js";
 import type { Octokit } from "./octokit.js";
 
 const redact = createRedactor();
-/** GitHub refuses comment bodies over 65536 characters. */
-export const MAX_COMMENT_CHARS = 65_000;
+/**
+ * GitHub refuses comment bodies over 65536 characters; Maestro's budget is counted in UTF-8 bytes, which
+ * is at least as strict on any reading of "characters" (see body-limits.ts).
+ */
+export const MAX_COMMENT_CHARS = BODY_BUDGET_BYTES;
+/** Room kept for the reply's own marker line. */
+const MARKER_ROOM = 120;
 
+/** Redacted, and within GitHub's limit with room for a marker; a cut ends at a line break. */
 export function prepareReply(body: string): string {
-  const clean = redact(body);
-  return clean.length > MAX_COMMENT_CHARS ? `${clean.slice(0, MAX_COMMENT_CHARS)}\n\n…(truncated)\n` : clean;
+  return fitBody(redact(body), { maxBytes: MAX_COMMENT_CHARS - MARKER_ROOM, keep: [] });
 }
 
 /** The hidden marker of the reply to one webhook delivery. */
@@ -42,7 +48,7 @@ export async function reply(
     owner: target.owner,
     repo: target.repo,
     issueNumber: target.issueNumber,
-    body: `${text}\n${marker}\n`,
+    body: fitBody(`${text}\n${marker}\n`, { keep: [marker] }),
     marker,
   });
   return r.id;

@@ -1,5 +1,6 @@
 // A review's inline comments (file, line, text): the input of the address-review follow-up, and the
 // replies that say, per comment, what the run did about it.
+import { fitBody } from "./body-limits.js";
 import { postOnce } from "./post-once.js";
 import type { Octokit } from "./octokit.js";
 
@@ -46,6 +47,7 @@ export async function replyToReviewComment(
   opts: { attempts?: number; backoffMs?: (attempt: number) => number } = {},
 ): Promise<void> {
   const marker = replyMarker(input.runId);
+  const body = fitBody(`${input.body}\n\n${marker}`, { keep: [marker] });
   await postOnce({
     find: async () => {
       const all = await octokit.paginate(octokit.rest.pulls.listReviewComments, {
@@ -62,7 +64,7 @@ export async function replyToReviewComment(
         repo: input.repo,
         pull_number: input.pullNumber,
         comment_id: input.commentId,
-        body: `${input.body}\n\n${marker}`,
+        body,
         request: { retries: 0 },
       });
       return true;

@@ -1,5 +1,6 @@
 // The run's status comment (DESIGN §1). A hidden marker names the run, so the comment is found and
 // edited on every update, never posted twice.
+import { fitBody } from "./body-limits.js";
 import { createCommentOnce, findCommentWithMarker } from "./comment-once.js";
 import type { Octokit } from "./octokit.js";
 
@@ -67,7 +68,10 @@ export async function upsertStatusComment(
   input: UpsertStatusInput,
 ): Promise<{ id: number; created: boolean }> {
   const marker = statusMarker(input.runId);
-  const body = input.body.includes(marker) ? input.body : `${marker}\n${input.body}`;
+  // Within GitHub's size limit, the marker kept: a refused edit would fail the run's final text.
+  const body = fitBody(input.body.includes(marker) ? input.body : `${marker}\n${input.body}`, {
+    keep: [marker],
+  });
   const id = input.commentId ?? (await findStatusComment(octokit, input));
   if (id !== null) {
     await octokit.rest.issues.updateComment({ owner: input.owner, repo: input.repo, comment_id: id, body });

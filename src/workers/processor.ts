@@ -298,6 +298,8 @@ async function processRun(
     const doneTokens = { input: 0, output: 0 };
     let current: number | undefined;
     const startedAt = Date.now();
+    // Linked from a collapsed task table's "…" rows while the run is going.
+    const progressLogUrl = deps.runLogUrl?.(data.runId);
     const status = new StatusUpdater(statusComment, data.runId, deps.statusEditIntervalMs ?? 2000, log, {
       wait: () => spacing.wait(String(data.installationId)),
     });
@@ -320,6 +322,7 @@ async function processRun(
             input: doneTokens.input + liveTokens.input,
             output: doneTokens.output + liveTokens.output,
           },
+          ...(progressLogUrl ? { logUrl: progressLogUrl } : {}),
         }),
       );
     showProgress();
