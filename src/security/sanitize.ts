@@ -16,13 +16,41 @@ const NUMERIC_ENTITY = /&#(?:[xX]([0-9a-fA-F]{1,6})|([0-9]{1,7}));/g;
 
 const HTML_COMMENT = /<!--[\s\S]*?(?:-->|$)/g;
 /** Elements whose content is never shown on GitHub. Unterminated ones run to the end. */
-const NEVER_SHOWN = /<(script|style|template|noscript)(?=[\s/>])[^>]*>[\s\S]*?(?:<\/\1\s*>|$)/gi;
+const NEVER_SHOWN_OPEN = /<(script|style|template|noscript)(?=[\s/>])/gi;
 const ATTRS = String.raw`(?:\s+[^\s"'<>/=]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>\x60]+))?)*\s*/?`;
 const OPEN_TAG = new RegExp(String.raw`<([a-zA-Z][a-zA-Z0-9-]*)(${ATTRS})>`, "g");
 const ATTR = /([^\s"'<>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?/g;
 const IMG_TAG = new RegExp(String.raw`<img(?=[\s/>])(?:${ATTRS}>|[^>]*>?)`, "gi");
-/** Markdown image alt text is not shown when the image loads: drop it. */
-const MD_IMAGE_ALT = /!\[[^\]]+\](?=[([])/g;
+/** Named character references for invisible characters (zero-width, bidi marks, soft hyphen…). */
+const INVISIBLE_ENTITY =
+  /&(?:shy|zwnj|zwj|lrm|rlm|ZeroWidthSpace|NoBreak|NegativeVeryThinSpace|NegativeThinSpace|NegativeMediumSpace|NegativeThickSpace|InvisibleTimes|it|InvisibleComma|ic|ApplyFunction|af);/g;
+
+// Markdown that renders nothing: link reference definitions (`[//]: # (note)`, `[x]: <> (note)`,
+// `[label]: url "title"`) and link titles (tooltips only). The patterns are a superset of CommonMark's
+// so nothing hidden slips through. No part crosses a blank line and a definition leaves one behind, so
+// removing one never reveals another (the sanitizer repeats until nothing changes).
+const NEWLINE_IN_BLOCK = String.raw`\n(?![ \t]*(?:\n|$))`;
+const titleBody = (notIn: string): string =>
+  String.raw`(?:\\[^\n]|\\(?=\n)|[^${notIn}\\\n]|${NEWLINE_IN_BLOCK})*`;
+const TITLE = String.raw`"${titleBody('"')}"|'${titleBody("'")}'|\(${titleBody("()")}\)`;
+/** A line break inside a block quote may carry `>` markers. */
+const CONTINUATION = String.raw`\n[ \t>]*`;
+const TITLE_GAP = String.raw`(?:[ \t]+(?:${CONTINUATION})?|${CONTINUATION})`;
+/** Block quote and list markers; a character class (not a group loop, which overflows the regex stack on huge input). */
+const CONTAINER_PREFIX = String.raw`[ \t>*+\-0-9.)]*`;
+const LABEL = String.raw`(?!\^)(?:\\[^\n]|\\(?=\n)|[^\\[\]\n]|${NEWLINE_IN_BLOCK})+`;
+const DEF_DESTINATION = String.raw`(?:<(?:\\[^\n]|[^<>\\\n])*>|[^\s<]\S*)`;
+/** A definition from its line start to the end of its last line. `[^…]:` is a footnote, shown: kept. */
+const LINK_DEFINITION = new RegExp(
+  String.raw`^${CONTAINER_PREFIX}\[${LABEL}\]:[ \t]*(?:${CONTINUATION})?${DEF_DESTINATION}(?:${TITLE_GAP}(?:${TITLE}))?[ \t]*$`,
+  "gm",
+);
+const INLINE_DESTINATION = String.raw`<(?:\\[^\n]|[^<>\\\n])*>|(?!<)(?:\\[^\n]|[^\s()\\]|\((?:\\[^\n]|[^\s()\\])*\))+`;
+/** `](dest "title")`: the title is emptied, not removed, so its quotes still pair up as before. */
+const LINK_TITLE = new RegExp(
+  String.raw`(\]\([ \t]*(?:\n[ \t]*)?)(?:(${INLINE_DESTINATION})${TITLE_GAP})?(${TITLE})[ \t]*(?:\n[ \t]*)?\)`,
+  "g",
+);
 const VOID_ELEMENTS = new Set([
   "area",
   "base",
@@ -55,7 +83,8 @@ function removeInvisibleChars(text: string): string {
     .replace(VARIATION_RUN, "$1")
     .replace(NUMERIC_ENTITY, (m, hex: string | undefined, dec: string | undefined) =>
       isInvisibleCodePoint(hex !== undefined ? parseInt(hex, 16) : Number(dec)) ? "" : m,
-    );
+    )
+    .replace(INVISIBLE_ENTITY, "");
 }
 
 function isHiddenByAttributes(attrs: string): boolean {
@@ -109,13 +138,73 @@ function findClosingTag(text: string, name: string, from: number): number {
   return text.length;
 }
 
+/** Removes script, style, template and noscript elements with their content; unterminated ones run to the end. */
+function removeNeverShown(text: string): string {
+  let out = "";
+  let pos = 0;
+  NEVER_SHOWN_OPEN.lastIndex = 0;
+  for (let m = NEVER_SHOWN_OPEN.exec(text); m !== null; m = NEVER_SHOWN_OPEN.exec(text)) {
+    const tagEnd = text.indexOf(">", m.index);
+    if (tagEnd < 0) break; // no later opening tag can end either: stop instead of rescanning (quadratic)
+    out += text.slice(pos, m.index);
+    pos = closingTagEnd(text, m[1] ?? "", tagEnd + 1);
+    NEVER_SHOWN_OPEN.lastIndex = pos;
+  }
+  return out + text.slice(pos);
+}
+
+function closingTagEnd(text: string, name: string, from: number): number {
+  const close = new RegExp(String.raw`<\/${name}\s*>`, "gi");
+  close.lastIndex = from;
+  const m = close.exec(text);
+  return m === null ? text.length : m.index + m[0].length;
+}
+
+/** Empties link titles, keeping the delimiters (see LINK_TITLE). */
+function emptyLinkTitles(text: string): string {
+  return text.replace(LINK_TITLE, (_m, open: string, dest: string | undefined, title: string) => {
+    const quote = title[0] ?? '"';
+    const empty = quote === "(" ? "()" : quote + quote;
+    return `${open}${dest === undefined ? "" : dest + " "}${empty})`;
+  });
+}
+
+/** Markdown image alt text is not shown when the image loads: `![alt](src)`, `![alt][ref]` become `![]…`. */
+function removeImageAlt(text: string): string {
+  const closing = matchingBrackets(text);
+  let out = "";
+  let pos = 0;
+  for (let i = text.indexOf("!["); i >= 0; i = text.indexOf("![", Math.max(i + 1, pos))) {
+    const end = closing[i + 1]!;
+    if (end <= i + 2 || (text[end + 1] !== "(" && text[end + 1] !== "[")) continue;
+    out += text.slice(pos, i + 2);
+    pos = end;
+  }
+  return out + text.slice(pos);
+}
+
+/** Index of the `]` closing each `[` (-1: none), in one pass with a stack; `\[` is literal. */
+function matchingBrackets(text: string): Int32Array {
+  const closing = new Int32Array(text.length + 1).fill(-1);
+  const open: number[] = [];
+  // A backslash escapes the next character, so the loop steps over it.
+  for (let i = 0; i < text.length; i += text.charCodeAt(i) === 0x5c ? 2 : 1) {
+    const c = text.charCodeAt(i);
+    if (c === 0x5b) open.push(i);
+    else if (c === 0x5d && open.length > 0) closing[open.pop()!] = i;
+  }
+  return closing;
+}
+
 function sanitizeOnce(text: string): string {
   let s = removeInvisibleChars(text);
   s = s.replace(HTML_COMMENT, "");
-  s = s.replace(NEVER_SHOWN, "");
+  s = removeNeverShown(s);
   s = removeHiddenElements(s);
   s = s.replace(IMG_TAG, "");
-  s = s.replace(MD_IMAGE_ALT, "![]");
+  s = s.replace(LINK_DEFINITION, "");
+  s = emptyLinkTitles(s);
+  s = removeImageAlt(s);
   return s;
 }
 
