@@ -77,6 +77,11 @@ export async function runWorkerCommand(
       remoteUrl: (owner, repo) => cfg.gitRemoteUrl(owner, repo),
       botIdentity: identity,
       agentEnv: env,
+      secrets: {
+        "the app's private key": creds.privateKey,
+        ...(env.WEBHOOK_SECRET?.trim() ? { "the webhook secret": env.WEBHOOK_SECRET.trim() } : {}),
+        ...(cfg.logSigningKey ? { "the run-log signing key": cfg.logSigningKey } : {}),
+      },
       agentPolicy,
       ...(sandbox.setup ? { sandbox: sandbox.setup } : {}),
       ...(sandbox.problem ? { sandboxProblem: sandbox.problem } : {}),

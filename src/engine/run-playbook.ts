@@ -11,6 +11,7 @@ import { RunSandbox } from "../sandbox/run-sandbox.js";
 import { createWorktree, removeWorktree } from "../git/worktree.js";
 import { buildTaskPrompt } from "../playbooks/prompt.js";
 import { fenceUntrusted } from "../security/sanitize.js";
+import { createSecretFinder } from "../security/redact.js";
 import { roundUsd } from "../agents/pricing.js";
 import type { PlaybookTask } from "../playbooks/types.js";
 import type { RunStatus, TaskStatus } from "../runlog/events.js";
@@ -25,6 +26,8 @@ export async function runPlaybook(opts: RunPlaybookOptions): Promise<RunResult> 
   const started = Date.now();
   const { log, playbook } = opts;
   const cost = new CostTracker(opts.limits.maxCostUsd);
+  const findSecrets =
+    opts.secrets && Object.keys(opts.secrets).length > 0 ? createSecretFinder(opts.secrets) : undefined;
   const stop = new StopController(opts.signal, opts.limits.runTimeoutMs);
   const pending = playbook.tasks.filter((t) => !t.done);
   const outcomes: TaskOutcome[] = [];
@@ -102,6 +105,7 @@ export async function runPlaybook(opts: RunPlaybookOptions): Promise<RunResult> 
         tasksTotal: pending.length,
         cwd: wt.path,
         git: { dir: gitDir, dotGit },
+        ...(findSecrets ? { findSecrets } : {}),
         ...(sandbox ? { sandbox } : {}),
         commits,
         cost,
@@ -179,6 +183,8 @@ interface TaskContext {
   cwd: string;
   /** The worktree's real git dir and the `.git` file's bytes, read before any agent ran. */
   git: { dir: string; dotGit: Buffer };
+  /** Searches a text for the secrets Maestro knows (see RunPlaybookOptions.secrets). */
+  findSecrets?: (text: string) => string[];
   sandbox?: RunSandbox;
   commits: CommitSession;
   cost: CostTracker;
@@ -287,6 +293,12 @@ async function attemptTask(ctx: TaskContext, startSha: string): Promise<TaskOutc
   if (forbidden.length > 0) {
     return finish("failed", {
       error: `The task changed protected paths: ${forbidden.join(", ")}. Protected paths (protectedPaths in .github/maestro.yml) may not be changed by Maestro; the change was not committed.`,
+    });
+  }
+  const leaked = await secretsInStagedDiff(ctx);
+  if (leaked.length > 0) {
+    return finish("failed", {
+      error: `The task's changes contain a secret Maestro knows: ${leaked.join(", ")}. Nothing of this task was committed or pushed; the run log and comments show it redacted.`,
     });
   }
   const committed = await ctx.commits.commit(staged, {
@@ -410,6 +422,25 @@ function restoreDotGit(ctx: TaskContext): string | undefined {
   fs.rmSync(file, { recursive: true, force: true });
   fs.writeFileSync(file, ctx.git.dotGit);
   return "The worktree's .git was replaced (by the agent or a verify command); Maestro restored it and did not commit this task.";
+}
+
+/** What the staged diff (text and binary files alike) holds of the known secrets, as labels. */
+async function secretsInStagedDiff(ctx: TaskContext): Promise<string[]> {
+  if (!ctx.findSecrets) return [];
+  const { stdout } = await runGit(
+    [
+      ...WORKTREE_SAFE_CONFIG,
+      "diff",
+      "--cached",
+      "--text",
+      "--no-color",
+      "--no-ext-diff",
+      "--no-textconv",
+      "-U0",
+    ],
+    { cwd: ctx.cwd, env: worktreeGitEnv(ctx.git.dir, ctx.cwd) },
+  );
+  return ctx.findSecrets(stdout);
 }
 
 /** Moves the branch back to the task's starting commit, keeping the agent's tree: its commits become the task's. */

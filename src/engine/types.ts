@@ -72,6 +72,11 @@ export interface RunPlaybookOptions {
    * agents in their edit-only modes.
    */
   sandbox?: SandboxSetup;
+  /**
+   * Secrets Maestro knows (label → value: the installation token, agent API keys, the app key, …). Each task's
+   * diff is searched for them, raw or encoded, before it is committed; a hit fails the task.
+   */
+  secrets?: Record<string, string>;
   /** Dependency injection for tests and embedders; default: the registry's adapter for `agent`. */
   adapter?: AgentAdapter;
   /** Agent binary override (MAESTRO_<AGENT>_BIN). */

@@ -15,7 +15,6 @@ import { findExecutable } from "../agents/bin.js";
 import { commonDirOf, worktreeHead } from "../git/worktree-git.js";
 import type { AgentName } from "../agents/types.js";
 
-
 /** A command as spawned: what wrap() takes and gives. */
 export interface SpawnSpec {
   command: string;

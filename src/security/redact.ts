@@ -93,7 +93,7 @@ const RULES: Rule[] = [
  * is hidden whole, since that is how git carries a token.
  */
 export function createRedactor(secrets: string[] = []): Redactor {
-  const known = new LiteralMatcher(knownForms(secrets).map((f) => f.text));
+  const { matcher: known } = compiled(secrets);
   return (text: string): string => {
     if (typeof text !== "string" || text.length === 0) return text;
     const out = known.isEmpty ? text : hideSpans(text, known.spans(text));
@@ -135,8 +135,7 @@ export function createSecretFinder(
   secrets: Readonly<Record<string, string>> | readonly string[],
 ): (text: string) => string[] {
   const entries = labelled(secrets);
-  const forms = knownForms(entries.map(([, value]) => value));
-  const matcher = new LiteralMatcher(forms.map((f) => f.text));
+  const { forms, matcher } = compiled(entries.map(([, value]) => value));
   return (text) => {
     const found = matcher.found(typeof text === "string" ? text : "");
     const labels = new Set<string>();
@@ -156,6 +155,26 @@ interface KnownForm {
   secret: number;
   encoding: SecretEncoding;
   text: string;
+}
+
+// A worker builds a redactor and a finder per run from the same secrets (its own, fixed, and the installation
+// token, the same for an hour): the matcher of a PEM key takes ≈ 100 ms to build, so the last few are kept.
+const COMPILED_KEPT = 8;
+const compiledCache = new Map<string, { forms: KnownForm[]; matcher: LiteralMatcher }>();
+
+function compiled(secrets: readonly string[]): { forms: KnownForm[]; matcher: LiteralMatcher } {
+  const key = JSON.stringify(secrets);
+  const hit = compiledCache.get(key);
+  if (hit) {
+    compiledCache.delete(key);
+    compiledCache.set(key, hit);
+    return hit;
+  }
+  const forms = knownForms(secrets);
+  const entry = { forms, matcher: new LiteralMatcher(forms.map((f) => f.text)) };
+  compiledCache.set(key, entry);
+  if (compiledCache.size > COMPILED_KEPT) compiledCache.delete(compiledCache.keys().next().value!);
+  return entry;
 }
 
 /** Every form of every usable secret and of its trimmed value, tagged with the secret's index. */
@@ -225,11 +244,17 @@ const MIN_ENV_SECRET_LENGTH = 8;
  * PRIVATE_KEY, *_PASSWORD), at least 8 characters long, to seed a redactor.
  */
 export function secretsFromEnv(env: Record<string, string | undefined> = process.env): string[] {
-  const out = new Set<string>();
+  return [...new Set(Object.values(namedSecretsFromEnv(env)))];
+}
+
+/** The same, by variable name (labels for findSecrets: "ANTHROPIC_API_KEY (base64)"). */
+export function namedSecretsFromEnv(
+  env: Record<string, string | undefined> = process.env,
+): Record<string, string> {
+  const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(env)) {
     if (typeof value !== "string" || value.length < MIN_ENV_SECRET_LENGTH) continue;
-    if (!SECRET_ENV_NAME.test(name)) continue;
-    out.add(value);
+    if (SECRET_ENV_NAME.test(name)) out[name] = value;
   }
-  return [...out];
+  return out;
 }

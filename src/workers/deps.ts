@@ -46,6 +46,9 @@ export interface WorkerDeps {
   /** Pause before retrying a failed PR creation (attempt n ≥ 2), ms. */
   prBackoffMs?: (attempt: number) => number;
   log?: WorkerLog;
+  /** The worker's own secrets (the app's key, the webhook secret; label → value): redacted from everything
+   * written, and searched for in every task's diff. Secrets in agentEnv are found by their names. */
+  secrets?: Record<string, string>;
   /** Agent sessions and verify commands run in this sandbox (DESIGN §11). Absent: on the host. */
   sandbox?: SandboxSetup;
   /** Why the required sandbox cannot start: every run is refused with it (and its fix). */

@@ -47,7 +47,7 @@ import { runLogPath } from "../runlog/paths.js";
 import { readRunLog } from "../runlog/read.js";
 import { summarizeRunLog } from "../runlog/summary.js";
 import { RunLogWriter } from "../runlog/writer.js";
-import { createRedactor, secretsFromEnv, type Redactor } from "../security/redact.js";
+import { createRedactor, namedSecretsFromEnv, secretsFromEnv, type Redactor } from "../security/redact.js";
 import { CancelRegistry } from "./cancel-registry.js";
 import { EditSpacing } from "./edit-spacing.js";
 import { preflight } from "./preflight.js";
@@ -178,7 +178,10 @@ async function processRun(
   };
   const inst = await deps.installation(data.installationId);
   const statusComment = new RunStatusComment(inst.octokit, store, target);
-  let redact: Redactor = createRedactor(secretsFromEnv(deps.agentEnv));
+  let redact: Redactor = createRedactor([
+    ...Object.values(deps.secrets ?? {}),
+    ...secretsFromEnv(deps.agentEnv),
+  ]);
 
   const finishWithout = async (state: RunStatus, message: string): Promise<RunJobResult> => {
     const title =
@@ -193,7 +196,8 @@ async function processRun(
 
   try {
     const token = await inst.token();
-    redact = createRedactor([token, ...secretsFromEnv(deps.agentEnv)]);
+    const known = { "installation token": token, ...deps.secrets, ...namedSecretsFromEnv(deps.agentEnv) };
+    redact = createRedactor(Object.values(known));
     const remoteUrl = deps.remoteUrl(owner, repo);
     const defaultBranch = await getDefaultBranch(inst.octokit, owner, repo);
     const mirrorDir = await ensureMirror({
@@ -436,6 +440,7 @@ async function processRun(
         author: deps.botIdentity,
         coAuthors: [await requesterIdentity(inst.octokit, data.trigger.actor)],
         env: deps.agentEnv,
+        secrets: known,
         signal: AbortSignal.any([signal, pushFailed.signal]),
         log: runLog,
         ...(deps.adapter ? { adapter: deps.adapter } : {}),

@@ -78,7 +78,7 @@ describe("engine + real Claude Code", () => {
           CLAUDE_CONFIG_DIR: path.join(home, ".claude"),
           GITHUB_TOKEN: secret,
         },
-        secrets: [secret],
+        logSecrets: [secret],
       },
     );
     expect(result.error).toBeUndefined();

@@ -9,7 +9,7 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { startE2EWorld, type E2EWorld } from "../support/e2e-world.js";
-import { secretForms } from "../support/secret-forms.js";
+import { auditForms as secretForms } from "../support/secret-forms.js";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const AGENT = path.join(ROOT, "test/fixtures/agents/hostile-agent.sh");

@@ -10,7 +10,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { E2E_AGENT, startE2EWorld, type E2EWorld } from "../support/e2e-world.js";
-import { secretForms } from "../support/secret-forms.js";
+import { auditForms as secretForms } from "../support/secret-forms.js";
 
 const WATCH = path.resolve(import.meta.dirname, "../support/secret-watch.mjs");
 

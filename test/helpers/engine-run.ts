@@ -41,17 +41,18 @@ export async function runEngine(
   playbookSource: string,
   overrides: Partial<RunPlaybookOptions> & {
     runId?: string;
-    secrets?: string[];
+    /** Values the run log redacts (the engine's own `secrets` option is passed through). */
+    logSecrets?: string[];
     onEvent?: (e: RunEvent) => void;
   } = {},
 ): Promise<EngineRun> {
   const runId = overrides.runId ?? `r${Math.random().toString(16).slice(2, 14).padEnd(12, "0")}`;
   const logPath = path.join(fx.dataDir, "runs", `${runId}.jsonl`);
-  const { secrets, onEvent, ...rest } = overrides;
+  const { logSecrets, onEvent, ...rest } = overrides;
   const log = RunLogWriter.open({
     path: logPath,
     runId,
-    redact: createRedactor(secrets ?? []),
+    redact: createRedactor(logSecrets ?? []),
     ...(onEvent ? { onEvent } : {}),
   });
   const result = await runPlaybook({

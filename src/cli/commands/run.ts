@@ -16,7 +16,7 @@ import { PlaybookError } from "../../playbooks/errors.js";
 import type { Playbook } from "../../playbooks/types.js";
 import { resolveDataDir, runLogPath } from "../../runlog/paths.js";
 import { RunLogWriter } from "../../runlog/writer.js";
-import { createRedactor, secretsFromEnv } from "../../security/redact.js";
+import { createRedactor, namedSecretsFromEnv, secretsFromEnv } from "../../security/redact.js";
 import { resolveSandbox } from "../../sandbox/setup.js";
 import { SandboxConfigError } from "../../sandbox/policy.js";
 import { CliError, EXIT } from "../exit-codes.js";
@@ -159,6 +159,7 @@ export async function runCommand(playbookArg: string, flags: RunCommandOptions, 
     log,
     keepWorktree: flags.keepWorktree ?? false,
     ...(sandbox.setup ? { sandbox: sandbox.setup } : {}),
+    secrets: namedSecretsFromEnv(io.env),
     ...agentBinOverride(agent, io.env),
   });
   log.close();

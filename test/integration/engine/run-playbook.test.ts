@@ -270,7 +270,7 @@ describe("runPlaybook", () => {
     const agent = `echo "token is ${secret}"; echo "found ${ghToken} in env"; ${WRITE_TASK_FILE}`;
     const { logText, result } = await runEngine(fx, "- [ ] Leak\n", {
       agentCommand: agent,
-      secrets: [secret],
+      logSecrets: [secret],
     });
     expect(result.status).toBe("succeeded");
     expect(logText).not.toContain(secret);

@@ -252,6 +252,27 @@ describe("engine in the sandbox", () => {
     expect(git(fx.repo.dir, "log", "--format=%s", failed.result.branch)).toBe("initial commit");
   });
 
+  it("a task whose diff holds a known secret, in any encoding, fails before anything is committed", async () => {
+    const token = `ghs_${"Q".repeat(20)}LeakMe${"z".repeat(10)}`;
+    const secrets = { "installation token": token };
+    for (const [encoding, write] of [
+      ["raw", `printf '%s' "$T" > leak.txt`],
+      ["hex", `printf '%s' "$T" | od -An -tx1 | tr -d ' \\n' > leak.txt`],
+      ["base64", `printf 'xx%s' "$T" | base64 -w0 > notes/leak.bin`],
+    ] as const) {
+      const agent = `mkdir -p notes; T='${token}'; ${write}; echo fine > ok.txt`;
+      const run = await runEngine(fx, PB, { agent: "command", agentCommand: agent, secrets });
+      expect([encoding, run.result.status]).toEqual([encoding, "failed"]);
+      expect(run.result.tasks[0]?.error).toMatch(
+        /contain a secret Maestro knows: installation token \((raw|hex|base64)\)/,
+      );
+      expect(run.result.tasks[0]?.error).not.toContain(token);
+      expect(git(fx.repo.dir, "log", "--format=%s", run.result.branch)).toBe("initial commit");
+    }
+    const clean = await runEngine(fx, PB, { agent: "command", agentCommand: "echo fine > ok.txt", secrets });
+    expect(clean.result.status).toBe("succeeded");
+  });
+
   it("never runs a nested repository's fsmonitor or hooks when Maestro stages the task", async () => {
     const marker = path.join(fx.dataDir, `nested-ran-${Date.now()}`);
     const agent = [
