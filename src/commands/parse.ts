@@ -21,11 +21,17 @@ const COST_RE = /^\$?(?:\d+(?:\.\d*)?|\.\d+)$/;
 
 type Parsed = { ok: true; command: MaestroCommand } | { ok: false; error: string };
 
-/** Every `/maestro` line of a comment body, in order. */
-export function parseCommands(body: string): CommandParseResult[] {
+/**
+ * Every `/maestro` line of a comment body, in order. With `limit`, only the first `limit` lines are
+ * read; the others come back unread (`skipped`), so a comment of thousands of command lines costs no
+ * more than the few that are handled. Finding the lines is linear (command-lines.ts).
+ */
+export function parseCommands(body: string, opts: { limit?: number } = {}): CommandParseResult[] {
   if (typeof body !== "string") return [];
+  const limit = opts.limit ?? Infinity;
   try {
-    return findCommandLines(body).map(({ line, text }) => {
+    return findCommandLines(body).map(({ line, text }, index): CommandParseResult => {
+      if (index >= limit) return { ok: false, error: "not read", line, raw: text, skipped: true };
       const r = parseCommandLine(text);
       return r.ok
         ? { ok: true, command: r.command, line, raw: text }

@@ -23,7 +23,8 @@ export type MaestroVerb = MaestroCommand["verb"];
 
 export type CommandParseResult =
   | { ok: true; command: MaestroCommand; line: number; raw: string }
-  | { ok: false; error: string; line: number; raw: string };
+  /** skipped: a line past parseCommands' limit, not read. */
+  | { ok: false; error: string; line: number; raw: string; skipped?: true };
 
 export const VERBS: readonly MaestroVerb[] = ["run", "fix", "retry", "cancel", "status", "list", "help"];
 

@@ -34,6 +34,40 @@ export function isIgnoredSender(input: Pick<AuthorizeInput, "sender" | "senderTy
   );
 }
 
+/**
+ * `author_association` values of someone who is not the owner, a member of the owning organization nor
+ * a collaborator: they have no write access, by GitHub's definition.
+ */
+const OUTSIDE_ASSOCIATIONS = new Set([
+  "NONE",
+  "FIRST_TIMER",
+  "FIRST_TIME_CONTRIBUTOR",
+  "CONTRIBUTOR",
+  "MANNEQUIN",
+]);
+
+/**
+ * Whether the webhook payload alone shows the sender lacks `minimum`, so no permission lookup is needed:
+ * their permission is then `read` (they could comment, so they read the repository; not being a
+ * collaborator of a user's repository, they have no more).
+ * Only for repositories a *user* owns: in an organization's repository a member whose membership is
+ * private, with write access through a team, is sent as CONTRIBUTOR (or NONE) too — GitHub computes the
+ * association for no viewer (rust-lang/triagebot#2094, actions/github-script#643) — so there the
+ * permission is looked up. Only when `minimum` is above `read`.
+ */
+export function ruledOutByAssociation(input: {
+  association?: string | undefined;
+  ownerType?: string | undefined;
+  minimum: PermissionLevel;
+}): boolean {
+  return (
+    input.ownerType === "User" &&
+    input.association !== undefined &&
+    OUTSIDE_ASSOCIATIONS.has(input.association.toUpperCase()) &&
+    rank(input.minimum) > rank("read")
+  );
+}
+
 export function authorize(input: AuthorizeInput): AuthorizeResult {
   if (isIgnoredSender(input))
     return { ok: false, reason: `@${input.sender} is a bot; Maestro ignores bots.`, reply: false };

@@ -1,18 +1,27 @@
-// The shared path of every trigger: claim the delivery → load config → authorize → act (runs are
-// queued) → answer GitHub; then, after the answer, one reaction, the status comments and one reply.
-// Never git or agent work here, and no write to GitHub before the answer: it is given in well under 10 s.
+// The shared path of every trigger: claim the delivery and the event → authorize (load config, check
+// the sender) → act (runs are queued) → answer GitHub; then, after the answer, one reaction, the status
+// comments and one reply. Never git or agent work here, and no write to GitHub before the answer: it is
+// given in well under 10 s. Authorization comes before anything that costs more than a Redis call or two
+// (DESIGN §11), and an outsider's command costs at most one REST call to refuse (auth-cache.ts).
 import type { CommandParseResult } from "../commands/types.js";
 import { helpText } from "../commands/help.js";
 import { formatConfigErrorReply } from "../config/load-repo-config.js";
-import { defaultRepoConfig, type RepoConfig } from "../config/repo-config.js";
-import { authorize, isIgnoredSender, type AuthorizeResult } from "../github/authorize.js";
+import { defaultRepoConfig, type PermissionLevel, type RepoConfig } from "../config/repo-config.js";
+import {
+  authorize,
+  isIgnoredSender,
+  rank,
+  ruledOutByAssociation,
+  type AuthorizeResult,
+} from "../github/authorize.js";
 import { getPermission } from "../github/permission.js";
 import { react } from "../github/reactions.js";
 import { quoteCommand, reply } from "../github/reply.js";
 import { availablePlaybooks } from "../playbooks/resolve.js";
 import { RunStatusComment } from "../github/run-status-comment.js";
-import { claimDelivery, releaseDelivery } from "../queue/enqueue.js";
+import { claimDelivery, claimEvent, releaseDelivery, releaseEvent } from "../queue/enqueue.js";
 import { claimRefusalReply } from "../queue/refusal-replies.js";
+import { authCaches, permissionCacheKey, repoCacheKey } from "./auth-cache.js";
 import type { AppDeps } from "./deps.js";
 import { loadRepoConfig } from "./load-config.js";
 import { cancelCommand, retryCommand, statusCommand } from "./manage-runs.js";
@@ -31,7 +40,7 @@ export interface RouteOptions {
 
 /**
  * Handles the commands of one trigger. Returns false when the trigger was skipped
- * (bot sender, or a redelivery already handled).
+ * (bot sender, a redelivery, or the same event under another delivery id, already handled).
  */
 export async function routeCommands(
   deps: AppDeps,
@@ -52,11 +61,20 @@ export async function routeCommands(
     t.log.info({ delivery: t.deliveryId }, "maestro: delivery already handled, skipping");
     return false;
   }
+  // The signature does not cover the delivery id: a replayed body under a fresh one is the same event.
+  if (!(await claimEvent(deps.store, t.eventKey))) {
+    t.log.info(
+      { delivery: t.deliveryId, event: t.eventKey },
+      "maestro: event already handled under another delivery id, skipping",
+    );
+    return false;
+  }
   try {
     await handleClaimed(deps, t, commands, opts);
     return true;
   } catch (err) {
-    // Give the claim back so GitHub's "Redeliver" can retry; the status comment is found by its marker.
+    // Give the claims back so GitHub's "Redeliver" can retry; the status comment is found by its marker.
+    await releaseEvent(deps.store, t.eventKey).catch(() => undefined);
     await releaseDelivery(deps.store, t.deliveryId).catch(() => undefined);
     for (const c of commands) deps.metrics?.command(c.ok ? c.command.verb : "invalid", "error");
     throw err;
@@ -69,19 +87,16 @@ async function handleClaimed(
   commands: CommandParseResult[],
   opts: RouteOptions,
 ): Promise<void> {
+  // With the config read in the last minute, an outsider is refused without reading it again
+  // (auth-cache.ts); a permission looked up for that is not looked up twice.
+  const cachedConfig = authCaches(deps).config.get(repoCacheKey(t));
+  const early = cachedConfig ? await authorizeSender(deps, t, cachedConfig) : null;
+  if (early && !early.auth.ok) return refuseSender(deps, t, commands, early.auth, opts);
   const loaded = await loadRepoConfig(t);
+  if (loaded.ok) authCaches(deps).config.set(repoCacheKey(t), loaded.config);
   const config = loaded.ok ? loaded.config : defaultRepoConfig();
-  const auth = await authorizeSender(deps, t, config);
-  if (!auth.ok) {
-    if (!auth.reply || opts.automatic) return;
-    for (const c of commands) deps.metrics?.command(c.ok ? c.command.verb : "invalid", "refused");
-    if (!(await claimRefusalReply(deps.store, { owner: t.owner, name: t.repo }, t.sender.login))) {
-      t.log.info({ delivery: t.deliveryId, sender: t.sender.login }, "maestro: refused again, not answered");
-      return;
-    }
-    afterAnswer(deps, t, () => feedback(t, [refused(`Maestro did not run this: ${auth.reason}`)]));
-    return;
-  }
+  const { auth } = await authorizeSender(deps, t, config, early?.permission);
+  if (!auth.ok) return refuseSender(deps, t, commands, auth, opts);
   if (!loaded.ok) {
     for (const c of commands) deps.metrics?.command(c.ok ? c.command.verb : "invalid", "refused");
     if (!opts.automatic)
@@ -90,13 +105,12 @@ async function handleClaimed(
   }
 
   const outcomes: Outcome[] = [];
-  for (const [index, c] of commands.entries()) {
+  // Past the limit, one line says how many were skipped (a comment may hold thousands).
+  const skipped = commands.slice(MAX_COMMANDS_PER_TRIGGER);
+  for (let i = 0; i < skipped.length; i++) deps.metrics?.command("skipped", "refused");
+  for (const [index, c] of commands.slice(0, MAX_COMMANDS_PER_TRIGGER).entries()) {
     let outcome: Outcome;
-    if (index >= MAX_COMMANDS_PER_TRIGGER) {
-      outcome = refused(
-        `${quoteCommand(c.raw)}: skipped, at most ${MAX_COMMANDS_PER_TRIGGER} commands are handled per comment.`,
-      );
-    } else if (!c.ok) {
+    if (!c.ok) {
       // The parser's message may quote the user's text: break @mentions so the reply notifies nobody.
       outcome = {
         ...refused(`${quoteCommand(c.raw)}: ${c.error.replace(/@(?=[A-Za-z0-9])/g, "@\u200b")}`),
@@ -107,6 +121,15 @@ async function handleClaimed(
     }
     deps.metrics?.command(c.ok ? c.command.verb : "invalid", outcome.kind ?? outcome.feedback);
     outcomes.push(outcome);
+  }
+  if (skipped.length > 0) {
+    const more = skipped.length === 1 ? "1 more command" : `${skipped.length} more commands`;
+    outcomes.push(
+      refused(
+        `${quoteCommand(skipped[0]!.raw)}${skipped.length > 1 ? ` and the ${skipped.length - 1} after it` : ""}: ` +
+          `skipped (${more} than the ${MAX_COMMANDS_PER_TRIGGER} handled per comment).`,
+      ),
+    );
   }
   if (opts.automatic && outcomes.every((o) => o.feedback === "refused")) {
     t.log.info(
@@ -146,6 +169,25 @@ async function handleClaimed(
   });
 }
 
+type Refusal = Extract<AuthorizeResult, { ok: false }>;
+
+/** A sender who may not trigger Maestro: a reply and a 😕 (DESIGN §4), then silence for a while. */
+async function refuseSender(
+  deps: AppDeps,
+  t: Trigger,
+  commands: CommandParseResult[],
+  auth: Refusal,
+  opts: RouteOptions,
+): Promise<void> {
+  if (!auth.reply || opts.automatic) return;
+  for (const c of commands) deps.metrics?.command(c.ok ? c.command.verb : "invalid", "refused");
+  if (!(await claimRefusalReply(deps.store, { owner: t.owner, name: t.repo }, t.sender.login))) {
+    t.log.info({ delivery: t.deliveryId, sender: t.sender.login }, "maestro: refused again, not answered");
+    return;
+  }
+  afterAnswer(deps, t, () => feedback(t, [refused(`Maestro did not run this: ${auth.reason}`)]));
+}
+
 /** Feedback tasks one installation may have waiting before only replies and refusals are posted. */
 export const FEEDBACK_BACKLOG_LIMIT = 50;
 
@@ -160,7 +202,16 @@ function afterAnswer(deps: AppDeps, t: Trigger, task: () => Promise<void>): void
   else void task().catch((err: unknown) => t.log.error({ err: String(err) }, "maestro: feedback failed"));
 }
 
-async function authorizeSender(deps: AppDeps, t: Trigger, config: RepoConfig): Promise<AuthorizeResult> {
+/**
+ * Whether the sender may trigger Maestro here, and the permission if it was looked up now. `known`: a
+ * permission looked up for this delivery already. Cached permissions only ever refuse (auth-cache.ts).
+ */
+async function authorizeSender(
+  deps: AppDeps,
+  t: Trigger,
+  config: RepoConfig,
+  known?: PermissionLevel,
+): Promise<{ auth: AuthorizeResult; permission?: PermissionLevel }> {
   const base = {
     sender: t.sender.login,
     senderType: t.sender.type,
@@ -171,9 +222,22 @@ async function authorizeSender(deps: AppDeps, t: Trigger, config: RepoConfig): P
     (u) => u.toLowerCase() === t.sender.login.toLowerCase(),
   );
   // Allow and deny lists decide without asking GitHub.
-  if (listed) return authorize(base);
-  const permission = await getPermission(t.octokit, t.owner, t.repo, t.sender.login);
-  return authorize({ ...base, permission });
+  if (listed) return { auth: authorize(base) };
+  const { minimum } = config.permissions;
+  // The payload may already show the sender has no more than `read` (an outsider in a user's repository).
+  if (
+    known === undefined &&
+    ruledOutByAssociation({ association: t.senderAssociation, ownerType: t.ownerType, minimum })
+  )
+    return { auth: authorize({ ...base, permission: "read" }) };
+  const cache = authCaches(deps).permission;
+  const key = permissionCacheKey(t);
+  const cached = cache.get(key);
+  if (known === undefined && cached !== undefined && rank(cached) < rank(minimum))
+    return { auth: authorize({ ...base, permission: cached }) };
+  const permission = known ?? (await getPermission(t.octokit, t.owner, t.repo, t.sender.login));
+  cache.set(key, permission);
+  return { auth: authorize({ ...base, permission }), permission };
 }
 
 function execute(

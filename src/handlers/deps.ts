@@ -1,6 +1,7 @@
 // What the webhook handlers need from the outside, injected by createApp (src/index.ts).
 import type { Store } from "../queue/connection.js";
 import type { RunQueue } from "../queue/enqueue.js";
+import type { AuthCaches } from "./auth-cache.js";
 import type { Background } from "./background.js";
 
 export type CommandOutcome = "accepted" | "refused" | "invalid" | "error";
@@ -21,6 +22,8 @@ export interface AppDeps {
   builtinDir?: string;
   /** Where feedback to GitHub runs after the webhook is answered; createApp makes one when absent. */
   background?: Background;
+  /** Short-lived permission and config answers (auth-cache.ts); one set per app when absent. */
+  authCaches?: AuthCaches;
 }
 
 export interface HandlerLog {

@@ -3,6 +3,7 @@ import type { Context } from "probot";
 import type { CommandParseResult } from "../commands/types.js";
 import { routeCommands } from "./command-router.js";
 import type { AppDeps } from "./deps.js";
+import { labelEventKey } from "./event-key.js";
 import { triggerBase, type Trigger } from "./trigger.js";
 
 export const LABEL_PREFIX = "maestro:";
@@ -30,6 +31,7 @@ export async function onIssuesLabeled(deps: AppDeps, context: Context<"issues.la
   const { owner, repo } = base;
   const t: Trigger = {
     ...base,
+    eventKey: labelEventKey(context.octokit, base.repoId, issue, label ?? {}),
     issueNumber: issue.number,
     isPullRequest: Boolean((issue as { pull_request?: unknown }).pull_request),
     issue: { title: issue.title ?? "", body: issue.body ?? "" },

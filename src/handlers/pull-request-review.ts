@@ -4,8 +4,9 @@ import type { Context } from "probot";
 import { parseCommands } from "../commands/parse.js";
 import type { CommandParseResult } from "../commands/types.js";
 import { pullInfoFrom } from "../github/fork.js";
-import { routeCommands } from "./command-router.js";
+import { MAX_COMMANDS_PER_TRIGGER, routeCommands } from "./command-router.js";
 import type { AppDeps } from "./deps.js";
+import { reviewEventKey } from "./event-key.js";
 import { loadRepoConfig } from "./load-config.js";
 import { triggerBase, type Trigger } from "./trigger.js";
 
@@ -17,11 +18,13 @@ export async function onPullRequestReview(
 ): Promise<void> {
   const { review, pull_request: pr, installation } = context.payload;
   if (!installation) return;
-  const commands = parseCommands(review.body ?? "");
+  const commands = parseCommands(review.body ?? "", { limit: MAX_COMMANDS_PER_TRIGGER });
   const changesRequested = review.state?.toLowerCase() === "changes_requested";
   if (commands.length === 0 && !changesRequested) return;
   const t: Trigger = {
     ...triggerBase(context, installation.id),
+    eventKey: reviewEventKey(context.octokit, review.id),
+    ...(review.author_association ? { senderAssociation: review.author_association } : {}),
     issueNumber: pr.number,
     isPullRequest: true,
     issue: { title: pr.title ?? "", body: pr.body ?? "" },

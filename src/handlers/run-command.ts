@@ -36,6 +36,9 @@ export interface RunRequest {
   index: number;
 }
 
+/** Longest `/maestro fix` text put on the task line itself (see choosePlaybook). */
+export const MAX_FIX_TASK_CHARS = 1000;
+
 type PlaybookChoice =
   | { ok: true; name: string; origin: "repo" | "builtin" | "issue"; source: string }
   | { ok: false; reply: string };
@@ -64,7 +67,18 @@ export async function pullTarget(
 async function choosePlaybook(deps: AppDeps, t: Trigger, req: RunRequest): Promise<PlaybookChoice> {
   if (req.resume) return { ok: true, ...req.resume.playbook };
   if (req.fixText !== undefined) {
-    const text = sanitizeUntrustedText(req.fixText).replace(/\s+/g, " ").trim();
+    // The task line is parsed as Markdown (here and by the worker), and that parse is super-linear on
+    // some text (64 KB of `*a`: seconds): the line takes the request's start, the run's free text
+    // (`args`) the whole of it.
+    const whole = sanitizeUntrustedText(req.fixText).replace(/\s+/g, " ").trim();
+    let text = whole;
+    if (whole.length > MAX_FIX_TASK_CHARS) {
+      // Not between the halves of a surrogate pair.
+      const end = /[\uD800-\uDBFF]/.test(whole[MAX_FIX_TASK_CHARS - 1]!)
+        ? MAX_FIX_TASK_CHARS - 1
+        : MAX_FIX_TASK_CHARS;
+      text = `${whole.slice(0, end)}… (the whole request is in the run's arguments)`;
+    }
     return {
       ok: true,
       name: "fix",

@@ -13,13 +13,19 @@ export interface Trigger {
   repo: string;
   repoId?: number;
   installationId: number;
-  /** X-GitHub-Delivery: the idempotency key. */
+  /** X-GitHub-Delivery: the idempotency key of the delivery. */
   deliveryId: string;
+  /** The event's own identity (event-key.ts): the same event under any delivery id is handled once. */
+  eventKey: string;
   issueNumber: number;
   isPullRequest: boolean;
   /** Raw, untrusted: sanitized before it goes anywhere. */
   issue: { title: string; body: string };
   sender: { login: string; type: string };
+  /** The sender's `author_association` in the payload (comments, reviews); absent for labels. */
+  senderAssociation?: string;
+  /** `User` or `Organization`: who owns the repository (decides what `author_association` can tell). */
+  ownerType?: string;
   kind: "comment" | "label" | "review";
   url?: string;
   commentId?: number;
@@ -35,7 +41,16 @@ export interface Trigger {
 type TriggerEvent = "issue_comment.created" | "issues.labeled" | "pull_request_review.submitted";
 type TriggerBase = Pick<
   Trigger,
-  "octokit" | "log" | "owner" | "repo" | "repoId" | "installationId" | "deliveryId" | "sender" | "loadConfig"
+  | "octokit"
+  | "log"
+  | "owner"
+  | "repo"
+  | "repoId"
+  | "installationId"
+  | "deliveryId"
+  | "sender"
+  | "ownerType"
+  | "loadConfig"
 >;
 
 /** The fields every handler fills the same way from Probot's context. */
@@ -51,6 +66,7 @@ export function triggerBase(context: Context<TriggerEvent>, installationId: numb
     installationId,
     deliveryId: context.id,
     sender: { login: sender.login, type: sender.type },
+    ...(repository.owner?.type ? { ownerType: repository.owner.type } : {}),
     loadConfig: () => context.config("maestro.yml"),
   };
 }

@@ -1,6 +1,8 @@
-// Idempotent enqueue (DESIGN §1, TARGETS "same webhook delivered 5 times → exactly 1 run").
-// Two guards: a SET NX claim on the delivery id, taken before any side effect (status comment,
-// reactions), and the job id derived from the delivery id, which BullMQ refuses to add twice.
+// Idempotent enqueue (DESIGN §1, TARGETS "same webhook delivered 5 times → exactly 1 run"; DESIGN §11
+// "the same GitHub event never starts two runs, whatever its delivery id"). Three guards: SET NX claims
+// on the delivery id and on the event itself (its own ids, not the delivery's), both taken before any
+// side effect (status comment, reactions), and the job id derived from the delivery id, which BullMQ
+// refuses to add twice.
 import type { Job, Queue } from "bullmq";
 import type { Store } from "./connection.js";
 import { runJobSchema, type RunJobData } from "./job-schema.js";
@@ -28,6 +30,33 @@ export async function claimDelivery(store: Store, deliveryId: string): Promise<b
 /** Gives a claim back after a failure, so a manual redelivery from GitHub can succeed. */
 export async function releaseDelivery(store: Store, deliveryId: string): Promise<void> {
   await store.redis.del(keys.delivery(store.prefix, deliveryId));
+}
+
+/**
+ * How long an event stays claimed. The signature covers the body, not X-GitHub-Delivery, so a captured
+ * body is valid forever under any delivery id: the longer this is, the later a replay is still refused.
+ * One small key per command-bearing event.
+ */
+export const EVENT_TTL_SECONDS = 30 * 24 * 3600;
+
+/** The Redis key of an event claim (`eventKey` is a digest: see src/handlers/event-key.ts). */
+export function eventClaimKey(prefix: string, eventKey: string): string {
+  return `${prefix}:event:${eventKey}`;
+}
+
+/**
+ * Claims a GitHub event (a comment, a review, a label added), whatever delivery carries it: the same
+ * event sent again under a fresh delivery id (a replayed body) must not start a second run (DESIGN §11).
+ * true: first time seen; false: handled already, or being handled, under another delivery.
+ */
+export async function claimEvent(store: Store, eventKey: string): Promise<boolean> {
+  const r = await store.redis.set(eventClaimKey(store.prefix, eventKey), "1", "EX", EVENT_TTL_SECONDS, "NX");
+  return r === "OK";
+}
+
+/** Gives an event claim back after a failure (with the delivery's), so a redelivery can succeed. */
+export async function releaseEvent(store: Store, eventKey: string): Promise<void> {
+  await store.redis.del(eventClaimKey(store.prefix, eventKey));
 }
 
 export type RunQueue = Queue<RunJobData, unknown, string>;

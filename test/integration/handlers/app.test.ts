@@ -90,11 +90,15 @@ async function statusCommentIdOf(runId: string): Promise<number | undefined> {
   return ref.kind === "posted" ? ref.id : undefined;
 }
 
+// Every comment is a new event with its own id, as on GitHub: the same comment id is the same event,
+// which is handled once whatever its delivery id.
+let nextCommentId = 9_000_000;
+
 function comment(
   body: string,
   opts: Parameters<typeof issueCommentPayload>[0] extends infer O ? Partial<O> : never = {},
 ) {
-  return send("issue_comment", issueCommentPayload({ body, ...opts }));
+  return send("issue_comment", issueCommentPayload({ body, commentId: nextCommentId++, ...opts }));
 }
 
 function replies(): string[] {
@@ -128,6 +132,8 @@ describe("GitHub's example payloads", () => {
     gh.state.permissions["Codertocat"] = "write";
     const created = examplesOf("issue_comment").filter((e) => e.action === "created");
     for (const payload of created) {
+      // The examples share one comment id; as separate comments they are separate events.
+      (payload.comment as { id: number }).id = nextCommentId++;
       (payload.comment as { body: string }).body = "Looks good.\n/maestro run fix-issue -- keep it small";
       await send("issue_comment", payload);
     }
@@ -151,7 +157,9 @@ describe("GitHub's example payloads", () => {
 
   it("the labeled examples with a maestro: label run the playbook, reacting on the issue", async () => {
     const labeled = examplesOf("issues").filter((e) => e.action === "labeled");
-    for (const payload of labeled) {
+    for (const [i, payload] of labeled.entries()) {
+      // The examples are one labeling; added at different times they are different events.
+      (payload.issue as { updated_at: string }).updated_at = `2019-05-15T15:2${i}:18Z`;
       (payload.label as { name: string }).name = "maestro:add-tests";
       await send("issues", payload);
     }
@@ -593,6 +601,8 @@ describe("runs", () => {
       trigger: { kind: "review" },
     });
     // A hundred long comments still fit the run's free text: each is shortened, none dropped.
+    // Another review (its own id: the same review is one event, handled once).
+    review.id = (review.id as number) + 1;
     gh.state.reviewComments[review.id as number] = Array.from({ length: 100 }, (_, i) => ({
       id: 100 + i,
       path: `src/file-${i}.ts`,
@@ -607,6 +617,8 @@ describe("runs", () => {
     await (await queue.getJob(big.runId))!.remove();
     // Without the opt-in nothing happens.
     gh.state.files[".github/maestro.yml"] = ROOMY;
+    review.id = (review.id as number) + 1;
+    gh.state.reviewComments[review.id as number] = [];
     await send("pull_request_review", structuredClone(payload));
     expect(await jobs()).toHaveLength(1);
   });
