@@ -120,11 +120,15 @@ function clip(text: string, max: number): string {
 
 function hasOpenTask(body: string): boolean {
   try {
-    return parsePlaybook(body, { name: "issue" }).tasks.some((task) => !task.done);
+    return parsePlaybook(body, { name: "issue", untrusted: true }).tasks.some((task) => !task.done);
   } catch {
     return false;
   }
 }
+
+export const IGNORED_FRONT_MATTER =
+  "The front matter at the top of the issue body is ignored: an issue gives tasks, never settings. This run " +
+  "uses `.github/maestro.yml` on the default branch and the command's own flags (`--agent`, `--model`, `--max-cost`).";
 
 function parseChosen(choice: {
   name: string;
@@ -138,7 +142,9 @@ function parseChosen(choice: {
         ? `playbooks/${choice.name}.md`
         : "the issue body";
   try {
-    const playbook = parsePlaybook(choice.source, { name: choice.name, file });
+    // An issue's own checklist is untrusted: its tasks only, never a setting (DESIGN §11).
+    const untrusted = choice.origin === "issue";
+    const playbook = parsePlaybook(choice.source, { name: choice.name, file, untrusted });
     if (!playbook.tasks.some((task) => !task.done)) {
       return {
         ok: false,
@@ -213,21 +219,20 @@ export async function runCommand(
   );
 
   if (req.dryRun) {
-    return accepted(
-      formatDryRunReply({
-        playbookName: choice.name,
-        origin: choice.origin,
-        playbook: parsed.playbook,
-        agent,
-        ...(model ? { model } : {}),
-        limits: {
-          maxCostUsd,
-          taskTimeoutMinutes: fm.taskTimeoutMinutes ?? config.limits.taskTimeoutMinutes,
-          runTimeoutMinutes: config.limits.runTimeoutMinutes,
-        },
-        verify: fm.verify ?? config.verify,
-      }),
-    );
+    const reply = formatDryRunReply({
+      playbookName: choice.name,
+      origin: choice.origin,
+      playbook: parsed.playbook,
+      agent,
+      ...(model ? { model } : {}),
+      limits: {
+        maxCostUsd,
+        taskTimeoutMinutes: fm.taskTimeoutMinutes ?? config.limits.taskTimeoutMinutes,
+        runTimeoutMinutes: config.limits.runTimeoutMinutes,
+      },
+      verify: fm.verify ?? config.verify,
+    });
+    return accepted(parsed.playbook.ignoredFrontMatter ? `${reply}\n\n${IGNORED_FRONT_MATTER}` : reply);
   }
 
   // Over the daily budget: refused now. Over maxConcurrentRuns: queued; the worker holds it until a slot frees.
@@ -304,5 +309,8 @@ export async function runCommand(
     now,
   );
   await enqueueRun(deps.queue, data, { deliveryId: t.deliveryId });
-  return { ...accepted(), statusComment };
+  return {
+    ...accepted(parsed.playbook.ignoredFrontMatter ? IGNORED_FRONT_MATTER : undefined),
+    statusComment,
+  };
 }
