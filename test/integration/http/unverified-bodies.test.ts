@@ -45,7 +45,11 @@ async function start(): Promise<string> {
   return server.url;
 }
 
-/** POSTs `headers`, then streams `bytes` of body in 1 MiB chunks unless the server answers first. */
+/**
+ * POSTs `headers`, then streams `bytes` of body in 1 MiB chunks unless the server answers first. Resolves
+ * with the answer's status (or -1 when the server closed the connection before one was read); never rejects:
+ * a server that refuses without reading resets the connection under the sender, as it should.
+ */
 function post(
   url: string,
   headers: Record<string, string>,
@@ -54,20 +58,26 @@ function post(
 ): { answer: Promise<{ status: number; body: string; sent: number }>; finish(): void } {
   let sent = 0;
   let finishNow: () => void = () => undefined;
-  const answer = new Promise<{ status: number; body: string; sent: number }>((resolve, reject) => {
+  const answer = new Promise<{ status: number; body: string; sent: number }>((resolve) => {
+    let status = -1;
+    let body = "";
+    const done = () => resolve({ status, body, sent });
     const req = http.request(
       `${url}/api/github/webhooks`,
       { method: "POST", headers, agent: false },
       (res) => {
-        let body = "";
+        status = res.statusCode ?? -1;
         res.on("data", (d: Buffer) => (body += d.toString()));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body, sent }));
+        res.on("error", done);
+        res.on("end", done);
+        res.on("close", done);
       },
     );
-    req.on("error", (err) => (sent > 0 ? resolve({ status: -1, body: String(err), sent }) : reject(err)));
+    req.on("error", done);
+    req.on("close", () => setTimeout(done, 50));
     const chunk = Buffer.alloc(1024 * 1024, 0x61);
     const pump = () => {
-      while (sent < bytes) {
+      while (sent < bytes && !req.destroyed) {
         if (opts.pauseAfter !== undefined && sent >= opts.pauseAfter) {
           finishNow = () => {
             opts.pauseAfter = undefined;
@@ -79,7 +89,7 @@ function post(
         sent += n;
         if (!req.write(chunk.subarray(0, n))) return void req.once("drain", pump);
       }
-      req.end();
+      if (!req.destroyed) req.end();
     };
     pump();
   });
