@@ -115,6 +115,11 @@ export async function checkWebhookSignature(
 
 /** Answers and closes the connection: the rest of the body is never read. */
 function refuseUnread(req: IncomingMessage, res: ServerResponse, status: number, error: string): void {
+  // The sender may still be writing when the connection closes under it: its reset is expected, not a fault.
+  const ignore = () => undefined;
+  req.on("error", ignore);
+  res.on("error", ignore);
+  req.socket?.on("error", ignore);
   res.setHeader("connection", "close");
   refuse(res, status, error);
   res.on("finish", () => req.destroy());
