@@ -86,6 +86,27 @@ describe("engine in the sandbox", () => {
     expect(env).toMatch(/^MAESTRO_AGENT_X=1$/m);
   });
 
+  it("a hostile verify command (the repository's code) runs in the sandbox too: no data dir, no worker process", async () => {
+    const secretFile = path.join(fx.dataDir, "verify-target.pem");
+    fs.writeFileSync(secretFile, "VERIFY-SHOULD-NOT-READ", { mode: 0o600 });
+    const run = await runEngine(fx, PB, {
+      agent: "command",
+      agentCommand: "echo ok > ok.txt",
+      verify: [`cat ${secretFile}; cat /proc/*/environ | tr '\\0' '\\n' | grep -c PK_WORKER_SECRET; exit 1`],
+      sandbox: await setup(),
+      env: { ...process.env, PK_WORKER_SECRET: "pk-worker-value" },
+    });
+    expect(run.result.status).toBe("failed");
+    const verify = run.events.filter((e) => e.type === "task.verify") as Array<{ outputTail: string }>;
+    expect(verify.length).toBeGreaterThan(0);
+    for (const v of verify) {
+      expect(v.outputTail).toMatch(/No such file or directory/);
+      expect(v.outputTail).not.toContain("VERIFY-SHOULD-NOT-READ");
+      expect(v.outputTail).toMatch(/^0$/m);
+    }
+    expect(run.logText).not.toContain("pk-worker-value");
+  });
+
   it("reaches allowlisted hosts only: not the worker's ports, not metadata", async () => {
     const curl = (url: string) =>
       `node -e "fetch('${url}').then(r=>r.text()).then(t=>console.log('${url} ->',t)).catch(e=>console.log('${url} -> blocked', e.cause?.code ?? e.message))" >> net.txt`;
