@@ -19,6 +19,10 @@ export interface Usage {
   cacheReadTokens: number;
   cacheWriteTokens: number;
   costUsd: number;
+  /** The model the CLI reports it used (or, failing that, the one asked for); absent when nobody named one. */
+  model?: string;
+  /** false: the tokens are counted but the model has no price (costUsd is 0 and means "unknown", not free). */
+  priced?: boolean;
 }
 
 export type AgentErrorCode = "rate_limit" | "auth" | "max_turns" | "malformed_output" | "not_found" | "other";
@@ -30,7 +34,7 @@ export type AgentEvent =
   | ({ kind: "usage" } & Usage)
   | { kind: "error"; code: AgentErrorCode; message: string };
 
-export type AgentResultStatus = "ok" | "failed" | "timeout" | "cancelled";
+export type AgentResultStatus = "ok" | "failed" | "timeout" | "cancelled" | "stalled";
 
 export interface AgentResult {
   status: AgentResultStatus;
@@ -64,6 +68,12 @@ export interface AgentRunOptions {
   agentCommand?: string;
   /** Binary override (MAESTRO_<AGENT>_BIN); defaults to the name on PATH. */
   bin?: string;
+  /**
+   * Stall watchdog: no parsed event (message, tool call, usage) for this long and the session is stopped
+   * (its process group killed) with status "stalled" and an error that says what the agent last did.
+   * Absent: no watchdog (the session timeout still applies).
+   */
+  stallTimeoutMs?: number;
   /** Time between SIGTERM and SIGKILL to the agent's process group on timeout/cancel. Default 3000 ms. */
   killGraceMs?: number;
   /** The run's sandbox: the session runs inside it (DESIGN §11). Absent: on the host, as the worker. */

@@ -16,6 +16,8 @@ export interface RunLimits {
   maxCostUsd?: number;
   taskTimeoutMs: number;
   runTimeoutMs: number;
+  /** An agent session silent (no message, tool call or usage) this long is stopped; the task ends "stalled". */
+  stallTimeoutMs?: number;
 }
 
 /** Where a run's working copy comes from when it is not added and removed per run. */

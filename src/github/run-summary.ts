@@ -48,6 +48,7 @@ const TASK_TEXT: Record<string, string> = {
   skipped: "✅ done earlier",
   failed: "❌ failed",
   timeout: "⏱️ timed out",
+  stalled: "⏸️ stalled (no output)",
   cancelled: "⏹️ cancelled",
 };
 

@@ -1,7 +1,7 @@
 // The run-log contract (DESIGN §7). This zod schema is the source; schemas/run-log.schema.json is generated from it.
 import { z } from "zod";
 
-export const TASK_STATUSES = ["done", "failed", "timeout", "cancelled", "skipped"] as const;
+export const TASK_STATUSES = ["done", "failed", "timeout", "stalled", "cancelled", "skipped"] as const;
 export const RUN_STATUSES = ["succeeded", "failed", "cancelled", "budget_exceeded", "timeout"] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 export type RunStatus = (typeof RUN_STATUSES)[number];

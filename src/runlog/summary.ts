@@ -154,6 +154,7 @@ const TASK_MARK: Record<TaskStatus | "pending", [string, keyof typeof ANSI]> = {
   done: ["✓", "green"],
   failed: ["✗", "red"],
   timeout: ["⏱", "red"],
+  stalled: ["⏸", "red"],
   cancelled: ["⊘", "yellow"],
   skipped: ["↷", "dim"],
   pending: ["…", "dim"],
