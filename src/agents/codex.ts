@@ -2,6 +2,7 @@
 // approval; the workspace-write sandbox confines writes to the worktree. Codex has no turn limit or system-prompt
 // flag, so maxTurns is not applied and the system prompt is put before the task prompt.
 import { resolveAgentBin } from "./bin.js";
+import { codexConfiguredModel } from "./configured-model.js";
 import { createCodexStreamParser } from "./parsers/codex-stream.js";
 import { runAgentProcess } from "./run-agent.js";
 import type { AgentAdapter, AgentInvocation, AgentResult, AgentRunOptions } from "./types.js";
@@ -26,9 +27,13 @@ export const codexAdapter: AgentAdapter = {
       stdin: promptWithSystem(opts),
     };
   },
+  expectedModel(opts) {
+    return opts.model ?? codexConfiguredModel(opts.baseEnv);
+  },
   run(opts: AgentRunOptions): Promise<AgentResult> {
+    const model = codexAdapter.expectedModel!(opts);
     const parser = createCodexStreamParser({
-      ...(opts.model ? { model: opts.model } : {}),
+      ...(model ? { model } : {}),
       ...(opts.pricing ? { pricing: opts.pricing } : {}),
     });
     return runAgentProcess("codex", codexAdapter.buildInvocation(opts), parser, opts);

@@ -28,6 +28,9 @@ export const geminiAdapter: AgentAdapter = {
       env: { GEMINI_CLI_TRUST_WORKSPACE: "true" },
     };
   },
+  expectedModel(opts) {
+    return opts.model;
+  },
   run(opts: AgentRunOptions): Promise<AgentResult> {
     const parser = createGeminiStreamParser({
       ...(opts.model ? { model: opts.model } : {}),

@@ -6,6 +6,7 @@
 export const OPENCODE_FULL_ACCESS = JSON.stringify({ "*": "allow" });
 export const OPENCODE_RESTRICTED = JSON.stringify({ bash: "deny" });
 import { resolveAgentBin } from "./bin.js";
+import { openCodeConfiguredModel } from "./configured-model.js";
 import { promptWithSystem } from "./codex.js";
 import { createOpenCodeStreamParser } from "./parsers/opencode-stream.js";
 import { runAgentProcess } from "./run-agent.js";
@@ -24,8 +25,10 @@ export const openCodeAdapter: AgentAdapter = {
     };
   },
   run(opts: AgentRunOptions): Promise<AgentResult> {
+    // OpenCode's own cost wins when its provider config has prices; else its tokens are priced by this model.
+    const model = opts.model ?? openCodeConfiguredModel(opts.baseEnv);
     const parser = createOpenCodeStreamParser({
-      ...(opts.model ? { model: opts.model } : {}),
+      ...(model ? { model } : {}),
       ...(opts.pricing ? { pricing: opts.pricing } : {}),
     });
     return runAgentProcess("opencode", openCodeAdapter.buildInvocation(opts), parser, opts);

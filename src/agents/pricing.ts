@@ -118,3 +118,52 @@ export function roundUsd(value: number): number {
 export function emptyUsage(): Usage {
   return { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 0 };
 }
+
+/** Tokens one model used in a session, with the CLI's own cost for them when it reported one. */
+export interface UsagePart extends TokenCounts {
+  model?: string;
+  /** The CLI's own figure: taken as is (the model need not be in the table). */
+  reportedCostUsd?: number;
+}
+
+/** What a session's parts cost: `priced` is false when tokens of a model without a price were used. */
+export function priceParts(
+  parts: UsagePart[],
+  extraPricing?: PricingTable,
+): { costUsd: number; priced: boolean; model?: string } {
+  let cost = 0;
+  let priced = true;
+  const models = new Set<string>();
+  for (const p of parts) {
+    if (p.model) models.add(p.model);
+    if (p.reportedCostUsd !== undefined) {
+      cost += p.reportedCostUsd;
+      continue;
+    }
+    const used = p.inputTokens + p.outputTokens + p.cacheReadTokens + p.cacheWriteTokens > 0;
+    const c = computeCostUsd(p, p.model, extraPricing);
+    cost += c.costUsd;
+    if (used && !c.priced) priced = false;
+  }
+  return { costUsd: roundUsd(cost), priced, ...(models.size > 0 ? { model: [...models].join(", ") } : {}) };
+}
+
+/** Sums parts into a session's cumulative Usage (tokens, cost, model names, whether it is priced). */
+export function usageOf(parts: UsagePart[], extraPricing?: PricingTable): Usage {
+  const u = emptyUsage();
+  for (const p of parts) {
+    u.inputTokens += p.inputTokens;
+    u.outputTokens += p.outputTokens;
+    u.cacheReadTokens += p.cacheReadTokens;
+    u.cacheWriteTokens += p.cacheWriteTokens;
+  }
+  const { costUsd, priced, model } = priceParts(parts, extraPricing);
+  return { ...u, costUsd, priced, ...(model ? { model } : {}) };
+}
+
+/** The sentence a user sees when tokens were used by a model without a price. */
+export function costUnknownMessage(model: string | undefined): string {
+  return model
+    ? `cost unknown for model ${model}: add it under \`pricing\` in .github/maestro.yml (USD per million tokens)`
+    : "cost unknown: the agent did not say which model it used; name one (--model, `model:` in the playbook or .github/maestro.yml) or add its price under `pricing`";
+}

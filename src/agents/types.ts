@@ -95,5 +95,10 @@ export interface AgentAdapter {
   readonly name: AgentName;
   /** The documented headless argv for this CLI. Pure: tests check it. */
   buildInvocation(opts: AgentRunOptions): AgentInvocation;
+  /**
+   * For CLIs whose tokens Maestro prices (no cost of their own): the model the session will use, when it can be
+   * known before it starts, so a run under a cost cap can refuse an unpriced model up front.
+   */
+  expectedModel?(opts: Pick<AgentRunOptions, "model" | "baseEnv">): string | undefined;
   run(opts: AgentRunOptions): Promise<AgentResult>;
 }

@@ -1,7 +1,7 @@
 // Parser for `claude -p --output-format stream-json --verbose`.
 // One API message is streamed as several `assistant` lines (one per content block) that repeat the same
 // `message.id` and usage, so usage is deduped by id. The final `result` line is authoritative for usage and cost.
-import { computeCostUsd, emptyUsage, roundUsd, type TokenCounts } from "../pricing.js";
+import { emptyUsage, roundUsd, usageOf, type TokenCounts } from "../pricing.js";
 import type { AgentErrorCode, AgentEvent, Usage } from "../types.js";
 import {
   classifyError,
@@ -49,19 +49,9 @@ export function createClaudeCodeStreamParser(opts: StreamParserOptions = {}): St
   let emitted: Usage = emptyUsage();
   let final: StreamParserResult | undefined;
 
-  const cumulative = (): Usage => {
-    const u = emptyUsage();
-    let cost = 0;
-    for (const m of byId.values()) {
-      u.inputTokens += m.inputTokens;
-      u.outputTokens += m.outputTokens;
-      u.cacheReadTokens += m.cacheReadTokens;
-      u.cacheWriteTokens += m.cacheWriteTokens;
-      cost += computeCostUsd(m, m.model ?? sessionModel, opts.pricing).costUsd;
-    }
-    u.costUsd = roundUsd(cost);
-    return u;
-  };
+  // Each API message is priced by the model it names (the one the CLI used), else the session's.
+  const parts = () => [...byId.values()].map((m) => ({ ...m, model: m.model ?? sessionModel }));
+  const cumulative = (): Usage => usageOf(parts(), opts.pricing);
 
   const onAssistant = (line: JsonObject): AgentEvent[] => {
     const events: AgentEvent[] = [];
@@ -107,14 +97,20 @@ export function createClaudeCodeStreamParser(opts: StreamParserOptions = {}): St
   };
 
   const onResult = (line: JsonObject): AgentEvent[] => {
-    const tokens = obj(line.usage) ? tokensOf(obj(line.usage)) : cumulative();
     const reported = typeof line.total_cost_usd === "number" && Number.isFinite(line.total_cost_usd);
-    const usage: Usage = {
-      ...tokens,
-      costUsd: reported
-        ? roundUsd(line.total_cost_usd as number)
-        : computeCostUsd(tokens, sessionModel, opts.pricing).costUsd,
-    };
+    const seen = cumulative();
+    const tokens = obj(line.usage) ? tokensOf(obj(line.usage)) : seen;
+    // Claude Code's own total is authoritative (it prices every model it used, ours or not).
+    const usage: Usage = reported
+      ? {
+          ...tokens,
+          costUsd: roundUsd(line.total_cost_usd as number),
+          priced: true,
+          ...((seen.model ?? sessionModel) ? { model: seen.model ?? sessionModel } : {}),
+        }
+      : byId.size > 0
+        ? { ...seen, ...tokens }
+        : usageOf([{ ...tokens, ...(sessionModel ? { model: sessionModel } : {}) }], opts.pricing);
     const subtype = str(line.subtype) ?? "success";
     const denials = Array.isArray(line.permission_denials) ? line.permission_denials : [];
     const resultText = str(line.result);
@@ -162,8 +158,7 @@ export function createClaudeCodeStreamParser(opts: StreamParserOptions = {}): St
       if (!value) return [];
       switch (value.type) {
         case "system":
-          if (value.subtype === "init" && typeof value.model === "string")
-            sessionModel = opts.model ?? value.model;
+          if (value.subtype === "init" && typeof value.model === "string") sessionModel = value.model;
           return [];
         case "assistant":
           return final ? [] : onAssistant(value);

@@ -1,6 +1,8 @@
 // Parser for `codex exec --json`: thread.started, turn.started, item.started/updated/completed, turn.completed
-// (usage: input_tokens incl. cached_input_tokens, output_tokens), turn.failed, error. The stream has no cost: priced here.
-import { computeCostUsd, emptyUsage } from "../pricing.js";
+// (usage: input_tokens incl. cached_input_tokens, output_tokens), turn.failed, error. The stream has no cost and
+// does not name its model: priced here by the model asked for (--model, else config.toml's `model`), or the one a
+// "Model metadata for `X` not found" notice names. Notices (error items, "Reconnecting... n/m") are not errors.
+import { emptyUsage, usageOf } from "../pricing.js";
 import type { AgentEvent, Usage } from "../types.js";
 import {
   classifyError,
@@ -16,11 +18,11 @@ import {
   type StreamParserResult,
 } from "./stream-parser.js";
 
-/** Codex's default model family, used for pricing when no model was asked for (the stream does not name it). */
-export const CODEX_DEFAULT_PRICING_MODEL = "gpt-5";
+const MODEL_NOTICE = /Model metadata for `([^`]{1,200})` not found/;
+const RECONNECTING = /^\s*(Reconnecting|Server is busy, reconnecting)\b/i;
 
 export function createCodexStreamParser(opts: StreamParserOptions = {}): StreamParser {
-  const model = opts.model ?? CODEX_DEFAULT_PRICING_MODEL;
+  let model = opts.model;
   const tokens = { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 };
   let usage: Usage = emptyUsage();
   const toolsSeen = new Set<string>();
@@ -56,9 +58,12 @@ export function createCodexStreamParser(opts: StreamParserOptions = {}): StreamP
         return [{ kind: "tool", name: server ? `${server}.${tool}` : tool, input: item.arguments }];
       }
       case "error": {
+        // An error item is a warning of Codex's: the turn goes on.
         const message = str(item.message);
         if (!completed || !message) return [];
-        return [{ kind: "error", code: classifyError(message), message: `Codex: ${quote(message)}` }];
+        const named = MODEL_NOTICE.exec(message)?.[1];
+        if (named) model = named;
+        return [{ kind: "message", role: "system", text: `Codex notice: ${quote(message)}` }];
       }
       default:
         return []; // reasoning, todo_list, future item types
@@ -85,7 +90,7 @@ export function createCodexStreamParser(opts: StreamParserOptions = {}): StreamP
           tokens.inputTokens += input - cached;
           tokens.cacheReadTokens += cached;
           tokens.outputTokens += num(u?.output_tokens);
-          usage = { ...tokens, costUsd: computeCostUsd(tokens, model, opts.pricing).costUsd };
+          usage = usageOf([{ ...tokens, ...(model ? { model } : {}) }], opts.pricing);
           return [usageEvent(usage)];
         }
         case "turn.failed": {
@@ -98,6 +103,8 @@ export function createCodexStreamParser(opts: StreamParserOptions = {}): StreamP
         case "error": {
           const message = str(value.message) ?? str(obj(value.error)?.message) ?? "unknown error";
           lastError = message;
+          if (RECONNECTING.test(message))
+            return [{ kind: "message", role: "system", text: `Codex notice: ${quote(message)}` }];
           return [{ kind: "error", code: classifyError(message), message: `Codex: ${quote(message)}` }];
         }
         default:

@@ -1,8 +1,8 @@
 // Parser for the generic `command` agent (DESIGN §8): a stdout line that is JSON
-// {"type":"usage","inputTokens":..,"outputTokens":..,"costUsd":..} adds to the session's usage (each line is an
+// {"type":"usage","inputTokens":..,"outputTokens":..,"costUsd":..,"model"?:..} adds to the session's usage (each line is an
 // increment; the emitted usage event is the running total); any other non-empty line is an assistant message.
 // The last message line is the summary. The command's exit status alone decides success (the adapter's job).
-import { computeCostUsd, emptyUsage, roundUsd } from "../pricing.js";
+import { emptyUsage, usageOf, type UsagePart } from "../pricing.js";
 import type { AgentEvent, Usage } from "../types.js";
 import {
   num,
@@ -25,6 +25,7 @@ function usageLine(line: string): Record<string, unknown> | undefined {
 }
 
 export function createCommandStreamParser(opts: StreamParserOptions = {}): StreamParser {
+  const parts: UsagePart[] = [];
   let usage: Usage = emptyUsage();
   let lastMessage: string | undefined;
 
@@ -38,17 +39,14 @@ export function createCommandStreamParser(opts: StreamParserOptions = {}): Strea
           cacheReadTokens: num(u.cacheReadTokens),
           cacheWriteTokens: num(u.cacheWriteTokens),
         };
-        const cost =
-          typeof u.costUsd === "number"
-            ? num(u.costUsd)
-            : computeCostUsd(step, opts.model, opts.pricing).costUsd;
-        usage = {
-          inputTokens: usage.inputTokens + step.inputTokens,
-          outputTokens: usage.outputTokens + step.outputTokens,
-          cacheReadTokens: usage.cacheReadTokens + step.cacheReadTokens,
-          cacheWriteTokens: usage.cacheWriteTokens + step.cacheWriteTokens,
-          costUsd: roundUsd(usage.costUsd + cost),
-        };
+        // Its own cost wins; else its tokens are priced by the model it names, or the one asked for.
+        const model = typeof u.model === "string" && u.model !== "" ? u.model : opts.model;
+        parts.push({
+          ...step,
+          ...(model ? { model } : {}),
+          ...(typeof u.costUsd === "number" ? { reportedCostUsd: num(u.costUsd) } : {}),
+        });
+        usage = usageOf(parts, opts.pricing);
         return [usageEvent(usage)];
       }
       if (line.trim() === "") return [];

@@ -1,7 +1,8 @@
 // Parser for `gemini --output-format stream-json`: init, message (assistant text arrives as `delta` chunks),
 // tool_use, tool_result, error (non-fatal), result {status, error?, stats}. stats.input_tokens includes `cached`.
-// The stream has no cost: priced here, per model when stats.models is present.
-import { computeCostUsd, emptyUsage, roundUsd, type TokenCounts } from "../pricing.js";
+// The stream has no cost: priced here, per model when stats.models is present (the router may use several),
+// else by the model of the `init` event (the one the CLI runs), else the one asked for.
+import { emptyUsage, usageOf, type TokenCounts } from "../pricing.js";
 import type { AgentEvent, Usage } from "../types.js";
 import {
   classifyError,
@@ -16,8 +17,6 @@ import {
   type StreamParserOptions,
   type StreamParserResult,
 } from "./stream-parser.js";
-
-export const GEMINI_DEFAULT_PRICING_MODEL = "gemini-2.5-pro";
 
 function tokensOf(s: JsonObject): TokenCounts {
   const inputAll = num(s.input_tokens);
@@ -51,16 +50,15 @@ export function createGeminiStreamParser(opts: StreamParserOptions = {}): Stream
     const stats = obj(value.stats) ?? {};
     const models = obj(stats.models);
     const tokens = tokensOf(stats);
-    let cost = 0;
-    if (models && Object.keys(models).length > 0) {
-      for (const [name, m] of Object.entries(models)) {
-        const mo = obj(m);
-        if (mo) cost += computeCostUsd(tokensOf(mo), name, opts.pricing).costUsd;
-      }
-    } else {
-      cost = computeCostUsd(tokens, model ?? GEMINI_DEFAULT_PRICING_MODEL, opts.pricing).costUsd;
-    }
-    usage = { ...tokens, costUsd: roundUsd(cost) };
+    const perModel = Object.entries(models ?? {}).flatMap(([name, m]) => {
+      const mo = obj(m);
+      return mo ? [{ ...tokensOf(mo), model: name }] : [];
+    });
+    const priced = usageOf(
+      perModel.length > 0 ? perModel : [{ ...tokens, ...(model ? { model } : {}) }],
+      opts.pricing,
+    );
+    usage = { ...priced, ...tokens };
     const events: AgentEvent[] = [usageEvent(usage)];
     const status = str(value.status) ?? "success";
     if (status === "success") {
@@ -101,7 +99,7 @@ export function createGeminiStreamParser(opts: StreamParserOptions = {}): Stream
       const events = flush();
       switch (value.type) {
         case "init":
-          if (!opts.model && typeof value.model === "string") model = value.model;
+          if (typeof value.model === "string" && value.model !== "") model = value.model;
           return events;
         case "tool_use":
           return [...events, { kind: "tool", name: str(value.tool_name) ?? "tool", input: value.parameters }];

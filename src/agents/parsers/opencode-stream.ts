@@ -1,7 +1,8 @@
 // Parser for `opencode run --format json`: step_start, text, tool_use (emitted when the tool finishes),
 // step_finish {part: {reason, cost, tokens: {input, output, reasoning, cache: {read, write}}}}, error {error: {name, data}}.
-// OpenCode reports cost per step: used when non-zero, else priced from the tokens.
-import { computeCostUsd, emptyUsage, roundUsd } from "../pricing.js";
+// OpenCode reports cost per step: used when non-zero (its provider config has prices), else the step's tokens are
+// priced by the model asked for or configured (a custom provider's model unknown to the table: cost unknown).
+import { emptyUsage, usageOf, type UsagePart } from "../pricing.js";
 import type { AgentEvent, Usage } from "../types.js";
 import {
   classifyError,
@@ -17,8 +18,7 @@ import {
 } from "./stream-parser.js";
 
 export function createOpenCodeStreamParser(opts: StreamParserOptions = {}): StreamParser {
-  const tokens = { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 };
-  let cost = 0;
+  const parts: UsagePart[] = [];
   let usage: Usage = emptyUsage();
   let lastMessage: string | undefined;
   let steps = 0;
@@ -52,13 +52,13 @@ export function createOpenCodeStreamParser(opts: StreamParserOptions = {}): Stre
             cacheReadTokens: num(cache?.read ?? t?.cache_read),
             cacheWriteTokens: num(cache?.write ?? t?.cache_write),
           };
-          tokens.inputTokens += step.inputTokens;
-          tokens.outputTokens += step.outputTokens;
-          tokens.cacheReadTokens += step.cacheReadTokens;
-          tokens.cacheWriteTokens += step.cacheWriteTokens;
           const reported = num(part?.cost);
-          cost += reported > 0 ? reported : computeCostUsd(step, opts.model, opts.pricing).costUsd;
-          usage = { ...tokens, costUsd: roundUsd(cost) };
+          parts.push({
+            ...step,
+            ...(opts.model ? { model: opts.model } : {}),
+            ...(reported > 0 ? { reportedCostUsd: reported } : {}),
+          });
+          usage = usageOf(parts, opts.pricing);
           return [usageEvent(usage)];
         }
         case "error": {

@@ -26,6 +26,8 @@ describe("Claude Code stream parser (transcripts from the real CLI 2.1.197)", ()
       outputTokens: 110,
       cacheReadTokens: 6400,
       cacheWriteTokens: 400,
+      model: "claude-sonnet-4-5-20250929",
+      priced: true,
       costUsd: 0.012945,
     });
   });

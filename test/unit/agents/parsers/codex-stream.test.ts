@@ -46,6 +46,38 @@ describe("Codex exec --json stream parser", () => {
     expect(result.usage.inputTokens).toBe(1000);
   });
 
+  it("no model asked for or configured: tokens counted, cost unknown (not priced as gpt-5: issue 13)", () => {
+    const { result } = parse("success-tool-use");
+    expect(result.usage).toMatchObject({ inputTokens: 315, costUsd: 0, priced: false });
+    expect(result.usage.model).toBeUndefined();
+  });
+
+  it("Codex's notices are system messages, not errors; the model a metadata notice names is the one priced", () => {
+    const { events, result } = feed(createCodexStreamParser({ model: "gpt-5" }), [
+      '{"type":"thread.started","thread_id":"t"}',
+      '{"type":"turn.started"}',
+      '{"type":"item.completed","item":{"id":"item_0","type":"error","message":"Model metadata for `gpt-5-mini` not found. Defaulting to fallback metadata; this can degrade performance and cause issues."}}',
+      '{"type":"error","message":"Reconnecting... 2/5 (stream disconnected before completion)"}',
+      '{"type":"item.completed","item":{"id":"item_1","type":"agent_message","text":"Done."}}',
+      '{"type":"turn.completed","usage":{"input_tokens":1000,"cached_input_tokens":0,"output_tokens":100}}',
+    ]);
+    expect(events.filter((e) => e.kind === "error")).toEqual([]);
+    expect(events.filter((e) => e.kind === "message" && e.role === "system")).toHaveLength(2);
+    expect(result).toMatchObject({ isError: false, summary: "Done." });
+    // gpt-5-mini: input 0.25, output 2
+    expect(result.usage).toMatchObject({ model: "gpt-5-mini", priced: true });
+    expect(result.usage.costUsd).toBeCloseTo((1000 * 0.25 + 100 * 2) / 1e6, 9);
+  });
+
+  it("reconnect notices then no turn: the failure quotes the last one (it carries the API's error)", () => {
+    const { result } = feed(createCodexStreamParser({ model: "gpt-5" }), [
+      '{"type":"turn.started"}',
+      '{"type":"error","message":"Reconnecting... 1/1 (unexpected status 500 Internal Server Error: boom 7f3a)"}',
+    ]);
+    expect(result.isError).toBe(true);
+    expect(result.error).toContain("boom 7f3a");
+  });
+
   it("a stream that never completes a turn is a failure", () => {
     const { result } = feed(createCodexStreamParser({}), [
       '{"type":"thread.started","thread_id":"t"}',

@@ -25,6 +25,17 @@ describe("Gemini CLI stream-json parser", () => {
     expect(result).toMatchObject({ isError: false, summary: "Created hello.txt with a greeting." });
   });
 
+  it("a model without a price (the router's choice): tokens counted, cost unknown and the model named (issue 13)", () => {
+    const { result } = feed(createGeminiStreamParser({}), [
+      '{"type":"init","session_id":"s","model":"gemini-3-flash-preview"}',
+      '{"type":"message","role":"assistant","content":"Done.","delta":true}',
+      '{"type":"result","status":"success","stats":{"input_tokens":1200,"output_tokens":40,"cached":0,"models":{"gemini-3-flash-preview":{"input_tokens":1000,"output_tokens":30,"cached":0},"gemini-2.5-flash-lite":{"input_tokens":200,"output_tokens":10,"cached":0}}}}',
+    ]);
+    expect(result).toMatchObject({ isError: false });
+    expect(result.usage).toMatchObject({ inputTokens: 1200, outputTokens: 40, priced: false });
+    expect(result.usage.model).toBe("gemini-3-flash-preview, gemini-2.5-flash-lite");
+  });
+
   it("a RESOURCE_EXHAUSTED 429 is rate_limit", () => {
     expect(parse("rate-limit").result).toMatchObject({ isError: true, errorCode: "rate_limit" });
   });

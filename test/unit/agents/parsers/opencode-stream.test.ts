@@ -22,6 +22,7 @@ describe("OpenCode run --format json parser", () => {
       cacheReadTokens: 6400,
       cacheWriteTokens: 400,
       costUsd: 0.01437,
+      priced: true,
     });
     expect(result).toMatchObject({ isError: false, summary: "Created hello.txt with a greeting." });
   });
@@ -29,6 +30,15 @@ describe("OpenCode run --format json parser", () => {
   it("prices from the table when OpenCode reports cost 0 (provider/model form accepted)", () => {
     const { result } = parse("no-cost", "anthropic/claude-sonnet-4-5");
     expect(result.usage.costUsd).toBeCloseTo(3 + 1.5, 6); // 1M input × $3 + 100k output × $15
+  });
+
+  it("cost 0 from a custom provider and no model named: the cost is unknown, not $0 (issue 13)", () => {
+    const { result, events } = parse("no-cost");
+    expect(result.usage).toMatchObject({ inputTokens: 1_000_000, costUsd: 0, priced: false });
+    expect(usageEvents(events).at(-1)).toMatchObject({ priced: false });
+    // named, but not in the table: unknown too, and the model is said
+    const named = parse("no-cost", "local/qwen-coder-32b").result;
+    expect(named.usage).toMatchObject({ priced: false, model: "local/qwen-coder-32b" });
   });
 
   it("an APIError with statusCode 429 is rate_limit", () => {
