@@ -1,8 +1,10 @@
-// A managed child process: own process group, line-split output, timeout/abort that kills the whole group.
+// A managed child process: own process group, line-split output, timeout/abort/stall that kills the whole
+// group, and (with a session marker) every process of the session that left the group.
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { StringDecoder } from "node:string_decoder";
 import type { Readable } from "node:stream";
+import { killMarkedProcesses, signalMarkedProcesses } from "./session-processes.js";
 
 export interface ManagedProcessOptions {
   command: string;
@@ -15,8 +17,21 @@ export interface ManagedProcessOptions {
   signal?: AbortSignal;
   /** Time between SIGTERM and SIGKILL to the group. Default 3000. */
   killGraceMs?: number;
-  onStdoutLine?: (line: string) => void;
+  /** Each stdout line. Returning `true` (exactly) marks it as activity for the stall watchdog (stallMs). */
+  onStdoutLine?: (line: string) => unknown;
+  /** Each stderr line; never activity (CLIs print retry noise there). */
   onStderrLine?: (line: string) => void;
+  /**
+   * Stall watchdog: no activity (a stdout line onStdoutLine returned `true` for) for this long since the
+   * start or the last activity, and the group is stopped as on a timeout; the result says `stalled`.
+   */
+  stallMs?: number;
+  /**
+   * An env entry ("NAME=value", already in `env`) that only this session's processes carry. On
+   * timeout/cancel/stall and when the child is done, every process carrying it is killed with its group,
+   * whatever group or session it moved to (setsid, double fork). Linux (/proc); elsewhere only the group.
+   */
+  sessionMarker?: string;
   /** Characters of each stream's end kept for error reports. Default 8192. */
   tailBytes?: number;
 }
@@ -26,6 +41,8 @@ export interface ManagedProcessResult {
   signal: NodeJS.Signals | null;
   timedOut: boolean;
   cancelled: boolean;
+  /** Stopped by the stall watchdog (stallMs). */
+  stalled: boolean;
   stdoutTail: string;
   stderrTail: string;
   durationMs: number;
@@ -72,7 +89,7 @@ class Tail {
 }
 
 /** Feeds a byte stream to `onLine` one line at a time (utf8-safe, CRLF tolerant, last line without newline flushed). */
-function lineReader(stream: Readable, tail: Tail, onLine?: (line: string) => void): void {
+function lineReader(stream: Readable, tail: Tail, onLine?: (line: string) => unknown): void {
   const decoder = new StringDecoder("utf8");
   let pending = "";
   const emit = (line: string): void => {
@@ -126,6 +143,7 @@ export function runManagedProcess(opts: ManagedProcessOptions): Promise<ManagedP
     signal: null,
     timedOut: false,
     cancelled: false,
+    stalled: false,
     stdoutTail: stdoutTail.value(),
     stderrTail: stderrTail.value(),
     durationMs: Math.round(performance.now() - started),
@@ -154,29 +172,36 @@ export function runManagedProcess(opts: ManagedProcessOptions): Promise<ManagedP
     let settled = false;
     let timedOut = false;
     let cancelled = false;
+    let stalled = false;
     let exitCode: number | null = null;
     let exitSignal: NodeJS.Signals | null = null;
     let spawnError: string | undefined;
     let exited = false;
     const timers: NodeJS.Timeout[] = [];
     const pid = child.pid;
+    const marker = opts.sessionMarker;
 
     const finish = (): void => {
       if (settled) return;
       settled = true;
       for (const t of timers) clearTimeout(t);
       opts.signal?.removeEventListener("abort", onAbort);
-      // Orphans left in the group (e.g. `daemon &` with its output redirected) must not outlive the task.
+      // Orphans left in the group (e.g. `daemon &` with its output redirected) must not outlive the task,
+      // nor those that left it (setsid, double fork): they carry the session marker.
       if (pid !== undefined) killProcessGroup(pid, "SIGKILL");
-      resolve(
-        result({
-          exitCode,
-          signal: exitSignal,
-          timedOut,
-          cancelled,
-          ...(spawnError !== undefined ? { spawnError } : {}),
-        }),
-      );
+      const done = (): void =>
+        resolve(
+          result({
+            exitCode,
+            signal: exitSignal,
+            timedOut,
+            cancelled,
+            stalled,
+            ...(spawnError !== undefined ? { spawnError } : {}),
+          }),
+        );
+      if (marker === undefined || pid === undefined) done();
+      else void killMarkedProcesses(marker).then(done, done);
     };
 
     const forceClose = (): void => {
@@ -192,16 +217,18 @@ export function runManagedProcess(opts: ManagedProcessOptions): Promise<ManagedP
       if (terminating || pid === undefined) return;
       terminating = true;
       killProcessGroup(pid, "SIGTERM");
+      if (marker !== undefined) signalMarkedProcesses(marker, "SIGTERM");
       timers.push(
         setTimeout(() => {
           killProcessGroup(pid, "SIGKILL");
+          if (marker !== undefined) signalMarkedProcesses(marker, "SIGKILL");
           timers.push(setTimeout(forceClose, CLOSE_GRACE_MS));
         }, killGraceMs),
       );
     };
 
     function onAbort(): void {
-      if (settled || timedOut || exited) return;
+      if (settled || timedOut || stalled || exited) return;
       cancelled = true;
       terminate();
     }
@@ -219,7 +246,10 @@ export function runManagedProcess(opts: ManagedProcessOptions): Promise<ManagedP
 
     if (pid === undefined) return; // the 'error' event follows
 
-    lineReader(child.stdout!, stdoutTail, opts.onStdoutLine);
+    let lastActivity = performance.now();
+    lineReader(child.stdout!, stdoutTail, (line) => {
+      if (opts.onStdoutLine?.(line) === true) lastActivity = performance.now();
+    });
     lineReader(child.stderr!, stderrTail, opts.onStderrLine);
 
     if (child.stdin) {
@@ -246,11 +276,26 @@ export function runManagedProcess(opts: ManagedProcessOptions): Promise<ManagedP
 
     timers.push(
       setTimeout(() => {
-        if (settled || cancelled || exited) return;
+        if (settled || cancelled || stalled || exited) return;
         timedOut = true;
         terminate();
       }, opts.timeoutMs),
     );
+    const stallMs = opts.stallMs;
+    if (stallMs !== undefined && stallMs > 0) {
+      // one timer per quiet period, re-armed for what is left of it (no timer reset on every line)
+      const check = (): void => {
+        if (settled || cancelled || timedOut || exited) return;
+        const idle = performance.now() - lastActivity;
+        if (idle >= stallMs) {
+          stalled = true;
+          terminate();
+        } else {
+          timers.push(setTimeout(check, stallMs - idle));
+        }
+      };
+      timers.push(setTimeout(check, stallMs));
+    }
     opts.signal?.addEventListener("abort", onAbort, { once: true });
   });
 }

@@ -2,7 +2,8 @@
 import { buildChildEnv } from "../security/child-env.js";
 import { runManagedProcess, type ManagedProcessResult } from "./process.js";
 import type { StreamParser, StreamParserResult } from "./parsers/stream-parser.js";
-import { classifyError } from "./parsers/stream-parser.js";
+import { classifyError, quote } from "./parsers/stream-parser.js";
+import { newSessionMarker } from "./session-processes.js";
 import type {
   AgentErrorCode,
   AgentEvent,
@@ -25,12 +26,60 @@ function duration(ms: number): string {
   return `${ms} ms`;
 }
 
-/** Maps a finished process and its parsed stream to an AgentResult: cancelled > timeout > spawn error > failure > ok. */
+/** A rough duration for "… ago": 2.3 min, 45 s, 0.8 s. */
+function roughDuration(ms: number): string {
+  if (ms >= 60_000) return `${Math.round(ms / 6000) / 10} min`;
+  return `${Math.round(ms / 100) / 10} s`;
+}
+
+/** What the stall error says the session last did. */
+export interface StallInfo {
+  /** The watchdog's limit (AgentRunOptions.stallTimeoutMs). */
+  stallTimeoutMs: number;
+  /** The session's last event (other than usage when there was one) and how long ago it came; absent: none. */
+  last?: { event: AgentEvent; agoMs: number };
+}
+
+/** One event, short: `a tool call: shell {"command":"npm test"}`, `a message: …` (≤ 200 chars quoted). */
+export function describeEvent(event: AgentEvent): string {
+  switch (event.kind) {
+    case "tool": {
+      let input = "";
+      if (event.input !== undefined) {
+        try {
+          input = ` ${quote(JSON.stringify(event.input) ?? "")}`;
+        } catch {
+          input = " (input not serializable)";
+        }
+      }
+      return `a tool call: ${quote(event.name)}${input}`;
+    }
+    case "message":
+      return `a message: ${quote(event.text)}`;
+    case "error":
+      return `an error: ${quote(event.message)}`;
+    case "usage":
+      return "a usage report";
+  }
+}
+
+/** The stalled session's error: how long it was quiet and what it last did. */
+export function stallError(name: AgentName, stall: StallInfo): string {
+  const head = `${name} stalled: no output for ${duration(stall.stallTimeoutMs)}`;
+  if (!stall.last) return `${head}; nothing since it started`;
+  return `${head}; its last activity, ${roughDuration(stall.last.agoMs)} ago, was ${describeEvent(stall.last.event)}`;
+}
+
+/**
+ * Maps a finished process and its parsed stream to an AgentResult:
+ * cancelled > stalled > timeout > spawn error > failure > ok.
+ */
 export function toAgentResult(
   name: AgentName,
   proc: ManagedProcessResult,
   parsed: StreamParserResult,
   timeoutMs: number,
+  stall?: StallInfo,
 ): AgentResult {
   const common = {
     exitCode: proc.exitCode,
@@ -39,6 +88,13 @@ export function toAgentResult(
   };
   if (proc.cancelled)
     return { ...common, status: "cancelled", error: `${name} was cancelled; its process group was killed` };
+  if (proc.stalled) {
+    return {
+      ...common,
+      status: "stalled",
+      error: stall ? stallError(name, stall) : `${name} stalled; its process group was killed`,
+    };
+  }
   if (proc.timedOut) {
     return {
       ...common,
@@ -102,13 +158,21 @@ export async function runAgentProcess(
       }
     }
   };
+  // Every process of the session carries the marker, whatever group or session it moves to: all of them
+  // are killed when the session ends (session-processes.ts).
+  const marker = newSessionMarker();
   const spec = {
     command: invocation.command,
     args: invocation.args,
-    env: buildChildEnv(opts.baseEnv, name, invocation.env),
+    env: { ...buildChildEnv(opts.baseEnv, name, invocation.env), [marker.name]: marker.value },
   };
   if (opts.sandbox) await opts.sandbox.refreshGit();
   const { command, args, env } = opts.sandbox ? opts.sandbox.wrap(spec) : spec;
+  // Every parsed event (message, tool call, usage, error) is activity for the stall watchdog; stderr and
+  // stdout lines that parse to nothing are not. The error names the last event other than usage.
+  let lastAt: number | undefined;
+  let lastEvent: AgentEvent | undefined;
+  const stallTimeoutMs = opts.stallTimeoutMs;
   const proc = await runManagedProcess({
     command,
     args,
@@ -118,9 +182,30 @@ export async function runAgentProcess(
     timeoutMs: opts.timeoutMs,
     signal: opts.signal,
     ...(opts.killGraceMs !== undefined ? { killGraceMs: opts.killGraceMs } : {}),
-    onStdoutLine: (line) => emit(parser.push(line)),
+    ...(stallTimeoutMs !== undefined && stallTimeoutMs > 0 ? { stallMs: stallTimeoutMs } : {}),
+    sessionMarker: marker.entry,
+    onStdoutLine: (line) => {
+      const events = parser.push(line);
+      if (events.length === 0) return false;
+      emit(events);
+      const described = events.filter((e) => e.kind !== "usage").pop();
+      if (described || lastEvent === undefined || lastEvent.kind === "usage") {
+        lastEvent = described ?? events[events.length - 1];
+        lastAt = performance.now();
+      }
+      return true;
+    },
   });
-  return toAgentResult(name, proc, parser.finish(), opts.timeoutMs);
+  const stall: StallInfo | undefined =
+    proc.stalled && stallTimeoutMs !== undefined
+      ? {
+          stallTimeoutMs,
+          ...(lastEvent !== undefined && lastAt !== undefined
+            ? { last: { event: lastEvent, agoMs: performance.now() - lastAt } }
+            : {}),
+        }
+      : undefined;
+  return toAgentResult(name, proc, parser.finish(), opts.timeoutMs, stall);
 }
 
 /** An AgentResult for input that never reached a process (bad options). */

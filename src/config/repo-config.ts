@@ -69,6 +69,13 @@ export const repoConfigSchema = z
           .default(30)
           .describe("Minutes one task (one agent session) may take before it is stopped."),
         runTimeoutMinutes: z.number().positive().default(180).describe("Minutes a whole run may take."),
+        stallTimeoutMinutes: z
+          .number()
+          .positive()
+          .default(10)
+          .describe(
+            "Minutes an agent may go without output (no message, tool call or usage) before it is stopped; its task ends `stalled`.",
+          ),
       })
       .strict()
       .prefault({})

@@ -12,7 +12,7 @@ import { createWorktree, removeWorktree } from "../git/worktree.js";
 import { buildTaskPrompt } from "../playbooks/prompt.js";
 import { fenceUntrusted } from "../security/sanitize.js";
 import { createSecretFinder } from "../security/redact.js";
-import { roundUsd } from "../agents/pricing.js";
+import { costUnknownMessage, DEFAULT_PRICING, resolvePrice, roundUsd } from "../agents/pricing.js";
 import type { PlaybookTask } from "../playbooks/types.js";
 import type { RunStatus, TaskStatus } from "../runlog/events.js";
 import fs from "node:fs";
@@ -79,6 +79,9 @@ export async function runPlaybook(opts: RunPlaybookOptions): Promise<RunResult> 
       tasksTotal: pending.length,
     });
 
+    const unpriced = unpricedBeforeStart(opts);
+    if (unpriced) throw new Error(unpriced);
+
     for (const [n, task] of pending.entries()) {
       const checkpoint = done.get(task.index);
       if (checkpoint) {
@@ -120,7 +123,7 @@ export async function runPlaybook(opts: RunPlaybookOptions): Promise<RunResult> 
         status = runStatusFor(stopReason);
         break;
       }
-      if (outcome.status === "timeout" || outcome.status === "failed") {
+      if (outcome.status === "timeout" || outcome.status === "stalled" || outcome.status === "failed") {
         status = "failed";
         if (opts.onTaskFailure === "stop") {
           if (outcome.status === "timeout") status = "timeout";
@@ -134,6 +137,7 @@ export async function runPlaybook(opts: RunPlaybookOptions): Promise<RunResult> 
     status = stopReasonStatus(stop.reason()) ?? "failed";
     runError = err instanceof Error ? err.message : String(err);
   } finally {
+    if (stop.reason() === "cost_unknown") runError ??= describeStop("cost_unknown", cost);
     stop.dispose();
     await commits?.close().catch(() => undefined);
     await sandbox?.close().catch(() => undefined);
@@ -151,6 +155,7 @@ export async function runPlaybook(opts: RunPlaybookOptions): Promise<RunResult> 
     tokens: cost.tokens,
     durationMs,
     ...(runError ? { error: runError } : {}),
+    ...(cost.unpricedModels.length > 0 ? { unpricedModels: cost.unpricedModels } : {}),
   });
 
   if (worktreeReady && pool) {
@@ -172,7 +177,20 @@ export async function runPlaybook(opts: RunPlaybookOptions): Promise<RunResult> 
     tokens: cost.tokens,
     durationMs,
     ...(runError ? { error: runError } : {}),
+    ...(cost.unpricedModels.length > 0 ? { unpricedModels: cost.unpricedModels } : {}),
   };
+}
+
+/**
+ * Under a cost cap, a model Maestro must price but cannot is refused before any session starts (when the agent
+ * can say which model it will use); otherwise the first unpriced usage stops the run (runSession).
+ */
+function unpricedBeforeStart(opts: RunPlaybookOptions): string | undefined {
+  if (opts.limits.maxCostUsd === undefined) return undefined;
+  const adapter = opts.adapter ?? getAgentAdapter(opts.agent);
+  const model = adapter.expectedModel?.({ ...(opts.model ? { model: opts.model } : {}), baseEnv: opts.env });
+  if (!model || resolvePrice(model, { ...DEFAULT_PRICING, ...opts.pricing })) return undefined;
+  return `${costUnknownMessage(model)}. A cost cap applies, so the run did not start rather than count its cost as $0.`;
 }
 
 interface TaskContext {
@@ -212,7 +230,7 @@ async function attemptTask(ctx: TaskContext, startSha: string): Promise<TaskOutc
 
   const finish = (
     status: TaskStatus,
-    extra: { error?: string; sha?: string; summary?: string } = {},
+    extra: { error?: string; sha?: string; summary?: string; filesChanged?: number } = {},
   ): TaskOutcome => {
     const costUsd = roundUsd(cost.costUsd - costBefore);
     const durationMs = Date.now() - started;
@@ -223,6 +241,7 @@ async function attemptTask(ctx: TaskContext, startSha: string): Promise<TaskOutc
       durationMs,
       costUsd,
       ...(extra.error ? { error: extra.error } : {}),
+      ...(extra.filesChanged !== undefined ? { filesChanged: extra.filesChanged } : {}),
     });
     return { index: task.index, text: task.text, status, costUsd, durationMs, ...extra };
   };
@@ -247,7 +266,9 @@ async function attemptTask(ctx: TaskContext, startSha: string): Promise<TaskOutc
     if (tampered) return finish("failed", { error: tampered });
     if (session.status !== "ok") {
       const status: TaskStatus =
-        session.status === "timeout" ? "timeout" : session.status === "cancelled" ? "cancelled" : "failed";
+        session.status === "timeout" || session.status === "stalled" || session.status === "cancelled"
+          ? session.status
+          : "failed";
       // A stop of ours (cancel, cap, run timeout) explains the end better than the agent's own error.
       const error = describeStop(ctx.stop.reason(), cost) ?? session.error;
       return finish(status, error ? { error } : {});
@@ -314,6 +335,15 @@ async function attemptTask(ctx: TaskContext, startSha: string): Promise<TaskOutc
     sha: committed.sha,
     filesChanged: committed.filesChanged,
   });
+  if (committed.filesChanged === 0) {
+    log.write({
+      type: "agent.message",
+      index: task.index,
+      role: "system",
+      text: "This task changed no file: its commit is empty. Check the agent's messages: a broken tool or a task already done can look like success.",
+    });
+  }
+  const changed = { filesChanged: committed.filesChanged };
   if (opts.onTaskCommitted) {
     try {
       await opts.onTaskCommitted({
@@ -324,10 +354,10 @@ async function attemptTask(ctx: TaskContext, startSha: string): Promise<TaskOutc
       });
     } catch (err) {
       const error = `committed ${committed.sha.slice(0, 10)}, then: ${err instanceof Error ? err.message : String(err)}`;
-      return finish("failed", { error, sha: committed.sha });
+      return finish("failed", { error, sha: committed.sha, ...changed });
     }
   }
-  return finish("done", { sha: committed.sha, ...(summary ? { summary } : {}) });
+  return finish("done", { sha: committed.sha, ...changed, ...(summary ? { summary } : {}) });
 }
 
 /** One fresh agent session, stopped by cancel, run timeout, task timeout or the cost cap. */
@@ -345,6 +375,7 @@ async function runSession(ctx: TaskContext, prompt: string, taskDeadline: number
       ...(opts.model ? { model: opts.model } : {}),
       ...(opts.maxTurns ? { maxTurns: opts.maxTurns } : {}),
       timeoutMs: Math.max(1000, Math.min(taskDeadline, stop.deadline) - Date.now()),
+      ...(opts.limits.stallTimeoutMs ? { stallTimeoutMs: opts.limits.stallTimeoutMs } : {}),
       signal: session.signal,
       baseEnv: opts.env,
       runId: opts.runId,
@@ -373,6 +404,7 @@ async function runSession(ctx: TaskContext, prompt: string, taskDeadline: number
             break;
           case "usage": {
             const { kind: _kind, ...usage } = e;
+            noteUnpriced(ctx, usage);
             if (cost.updateLive(usage)) {
               // Over the cap: stop the agent now; overshoot is at most the turn that crossed it.
               stop.stop("budget");
@@ -382,15 +414,19 @@ async function runSession(ctx: TaskContext, prompt: string, taskDeadline: number
         }
       },
     });
+    noteUnpriced(ctx, result.usage);
     const sessionCost = cost.settle(result.usage);
+    const u = result.usage;
     opts.log.write({
       type: "agent.usage",
       index: task.index,
-      inputTokens: result.usage.inputTokens,
-      outputTokens: result.usage.outputTokens,
-      cacheReadTokens: result.usage.cacheReadTokens,
-      cacheWriteTokens: result.usage.cacheWriteTokens,
+      inputTokens: u.inputTokens,
+      outputTokens: u.outputTokens,
+      cacheReadTokens: u.cacheReadTokens,
+      cacheWriteTokens: u.cacheWriteTokens,
       costUsd: sessionCost,
+      ...(u.model ? { model: u.model } : {}),
+      ...(u.priced !== undefined ? { priced: u.priced } : {}),
     });
     if (result.status === "ok" && cost.overCap()) stop.stop("budget");
     if (result.status === "cancelled" && stop.reason() === "timeout") return { ...result, status: "timeout" };
@@ -398,6 +434,18 @@ async function runSession(ctx: TaskContext, prompt: string, taskDeadline: number
   } finally {
     stop.signal.removeEventListener("abort", onStop);
   }
+}
+
+/** A model without a price, first seen: said in the run log; under a cost cap it stops the run. */
+function noteUnpriced(ctx: TaskContext, usage: Pick<AgentResult["usage"], "priced" | "model">): void {
+  if (!ctx.cost.notePricing(usage)) return;
+  ctx.opts.log.write({
+    type: "agent.message",
+    index: ctx.task.index,
+    role: "system",
+    text: costUnknownMessage(usage.model),
+  });
+  if (ctx.cost.capped) ctx.stop.stop("cost_unknown");
 }
 
 async function resetWorktree(cwd: string, gitDir: string): Promise<void> {
@@ -494,12 +542,17 @@ function verifyError(failed: VerifyResult): string {
 
 function describeStop(reason: StopReason | undefined, cost: CostTracker): string | undefined {
   if (reason === "budget") return `cost cap reached ($${cost.costUsd.toFixed(4)}): the agent was stopped`;
+  if (reason === "cost_unknown") {
+    const models = cost.unpricedModels.join(", ");
+    return `${costUnknownMessage(models || undefined)}. A cost cap applies, so the agent was stopped rather than count its cost as $0.`;
+  }
   if (reason === "timeout") return "run timeout reached: the agent was stopped";
   if (reason === "cancelled") return "cancelled: the agent was stopped";
   return undefined;
 }
 
 function runStatusFor(reason: StopReason): RunStatus {
+  if (reason === "cost_unknown") return "failed";
   return reason === "budget" ? "budget_exceeded" : reason === "timeout" ? "timeout" : "cancelled";
 }
 

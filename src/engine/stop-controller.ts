@@ -1,6 +1,6 @@
-// One signal for everything that stops a run: the caller's cancel, the run deadline, the cost cap.
-// The first reason wins and is kept, so the run can report the right status.
-export type StopReason = "cancelled" | "timeout" | "budget";
+// One signal for everything that stops a run: the caller's cancel, the run deadline, the cost cap (crossed, or
+// not measurable: tokens of a model without a price). The first reason wins and is kept for the run's status.
+export type StopReason = "cancelled" | "timeout" | "budget" | "cost_unknown";
 
 export class StopController {
   private readonly controller = new AbortController();

@@ -104,6 +104,8 @@ export interface TaskOutcome {
   sha?: string;
   summary?: string;
   error?: string;
+  /** Files the task's commit changed (0: the task changed nothing). */
+  filesChanged?: number;
 }
 
 export interface RunResult {
@@ -119,4 +121,6 @@ export interface RunResult {
   tokens: Tokens;
   durationMs: number;
   error?: string;
+  /** Models used without a price: costUsd leaves their tokens out. */
+  unpricedModels?: string[];
 }

@@ -1,5 +1,6 @@
 // Verify commands run after a task in the worktree; the first failure stops the list.
 import { runManagedProcess } from "../agents/process.js";
+import { newSessionMarker } from "../agents/session-processes.js";
 import { buildChildEnv } from "../security/child-env.js";
 import type { CommandSandbox } from "../sandbox/run-sandbox.js";
 
@@ -24,14 +25,17 @@ export async function runVerify(opts: {
 }): Promise<{ ok: boolean; failed?: VerifyResult }> {
   for (const command of opts.commands) {
     const started = Date.now();
+    // The repository's scripts may start daemons with setsid: the marker finds them when the command ends.
+    const marker = newSessionMarker();
     const spec = {
       command: "sh",
       args: ["-c", command],
-      env: buildChildEnv(opts.env, "verify", { CI: "true" }),
+      env: { ...buildChildEnv(opts.env, "verify", { CI: "true" }), [marker.name]: marker.value },
     };
     const run = opts.sandbox ? opts.sandbox.wrap(spec) : spec;
     const r = await runManagedProcess({
       ...run,
+      sessionMarker: marker.entry,
       cwd: opts.cwd,
       timeoutMs: Math.max(1000, opts.timeoutMs),
       signal: opts.signal,

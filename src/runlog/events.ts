@@ -82,6 +82,11 @@ export const agentUsageSchema = z
     cacheReadTokens: z.number().int().nonnegative(),
     cacheWriteTokens: z.number().int().nonnegative(),
     costUsd: usd,
+    model: z.string().optional().describe("The model(s) the agent says it used, comma-separated."),
+    priced: z
+      .boolean()
+      .optional()
+      .describe("false: a model without a price was used, so costUsd is unknown (not free)."),
   })
   .describe("Cumulative usage of the task's agent session so far.");
 export const taskVerifySchema = z
@@ -113,6 +118,12 @@ export const taskFinishedSchema = z
     durationMs: z.number().nonnegative(),
     costUsd: usd,
     error: z.string().optional(),
+    filesChanged: z
+      .number()
+      .int()
+      .nonnegative()
+      .optional()
+      .describe("Files the task's commit changed; 0 marks a task that changed nothing."),
   })
   .describe("A task ended.");
 export const runFinishedSchema = z
@@ -127,6 +138,10 @@ export const runFinishedSchema = z
     durationMs: z.number().nonnegative(),
     prUrl: z.string().optional(),
     error: z.string().optional(),
+    unpricedModels: z
+      .array(z.string())
+      .optional()
+      .describe("Models used without a price: costUsd leaves their tokens out."),
   })
   .describe("The run ended.");
 

@@ -421,6 +421,7 @@ async function processRun(
             Math.min(data.maxCostUsd ?? fm.maxCostUsd ?? config.limits.maxCostUsdPerRun, budgetLeft),
           ),
           taskTimeoutMs: minutes(fm.taskTimeoutMinutes ?? config.limits.taskTimeoutMinutes),
+          stallTimeoutMs: minutes(config.limits.stallTimeoutMinutes),
           runTimeoutMs: minutes(config.limits.runTimeoutMinutes),
         },
         onTaskFailure: fm.onTaskFailure ?? "stop",

@@ -2,6 +2,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { AGENT_NAMES, type AgentName } from "../../agents/types.js";
+import { costUnknownMessage, DEFAULT_PRICING, resolvePrice } from "../../agents/pricing.js";
+import { getAgentAdapter } from "../../agents/registry.js";
 import { defaultRepoConfig, type RepoConfig } from "../../config/repo-config.js";
 import { parseRepoConfig, REPO_CONFIG_PATH } from "../../config/load-repo-config.js";
 import { runBranchName } from "../../engine/branch-name.js";
@@ -32,6 +34,8 @@ export interface RunCommandOptions {
   format?: string;
   dryRun?: boolean;
   maxCost?: string;
+  /** Minutes without agent output before the session is stopped (default: limits.stallTimeoutMinutes). */
+  stallTimeout?: string;
   keepWorktree?: boolean;
   /** false: --no-sandbox. */
   sandbox?: boolean;
@@ -55,6 +59,7 @@ export async function runCommand(playbookArg: string, flags: RunCommandOptions, 
   }
   const agentFlag = parseAgent(flags.agent);
   const maxCostFlag = parseMaxCost(flags.maxCost);
+  const stallFlag = parseMinutes("--stall-timeout", flags.stallTimeout);
 
   const repoDir = await findRepoRoot(path.resolve(io.cwd, flags.repo ?? "."));
   const config = loadLocalRepoConfig(repoDir);
@@ -74,6 +79,7 @@ export async function runCommand(playbookArg: string, flags: RunCommandOptions, 
   const maxCostUsd = maxCostFlag ?? fm.maxCostUsd ?? config.limits.maxCostUsdPerRun;
   const taskTimeoutMinutes = fm.taskTimeoutMinutes ?? config.limits.taskTimeoutMinutes;
   const runTimeoutMinutes = config.limits.runTimeoutMinutes;
+  const stallTimeoutMinutes = stallFlag ?? config.limits.stallTimeoutMinutes;
   const pending = playbook.tasks.filter((t) => !t.done);
   const sandbox = await resolveSandbox(io.env, "auto", flags.sandbox === false).catch((err: unknown) => {
     if (err instanceof SandboxConfigError) throw new CliError(err.message);
@@ -91,7 +97,8 @@ export async function runCommand(playbookArg: string, flags: RunCommandOptions, 
       `playbook ${playbook.name}: ${pending.length} task(s) to run, ${playbook.tasks.length - pending.length} already ticked`,
       ...pending.map((t, i) => `  ${i + 1}. ${oneLine(t.text)}`),
       `agent: ${agent}${agent === "command" ? ` (${agentCommand})` : ""}${model ? `, model: ${model}` : ""}`,
-      `limits: max cost $${maxCostUsd}, task timeout ${taskTimeoutMinutes} min, run timeout ${runTimeoutMinutes} min`,
+      `limits: max cost $${maxCostUsd}, task timeout ${taskTimeoutMinutes} min, run timeout ${runTimeoutMinutes} min, stall timeout ${stallTimeoutMinutes} min`,
+      costLine(agent, model, io.env, config.pricing),
       `verify: ${verify.length ? verify.join(" && ") : "(none)"}`,
       sandbox.notice,
       "dry run: nothing was run.",
@@ -143,6 +150,7 @@ export async function runCommand(playbookArg: string, flags: RunCommandOptions, 
       maxCostUsd,
       taskTimeoutMs: minutes(taskTimeoutMinutes),
       runTimeoutMs: minutes(runTimeoutMinutes),
+      stallTimeoutMs: minutes(stallTimeoutMinutes),
     },
     onTaskFailure: fm.onTaskFailure ?? "stop",
     protectedPaths: config.protectedPaths,
@@ -171,6 +179,32 @@ function parseAgent(value: string | undefined): AgentName | undefined {
   if (value === undefined) return undefined;
   if ((AGENT_NAMES as readonly string[]).includes(value)) return value as AgentName;
   throw new CliError(`--agent must be one of ${AGENT_NAMES.join(", ")}; got "${value}".`);
+}
+
+function parseMinutes(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new CliError(`${flag} must be a positive number of minutes, e.g. 5 or 0.5; got "${value}".`);
+  return n;
+}
+
+/** How the dry run's sessions will be priced: by the CLI, by the table, or not at all (then the run stops). */
+function costLine(
+  agent: AgentName,
+  model: string | undefined,
+  env: NodeJS.ProcessEnv,
+  pricing: RepoConfig["pricing"],
+): string {
+  if (agent === "claude-code") return "cost: reported by Claude Code itself";
+  const expected = getAgentAdapter(agent).expectedModel?.({ ...(model ? { model } : {}), baseEnv: env });
+  if (!expected) {
+    return "cost: priced by the model the agent reports; if it has no price, the run stops (a cost cap applies)";
+  }
+  const price = resolvePrice(expected, { ...DEFAULT_PRICING, ...pricing });
+  return price
+    ? `cost: ${expected} priced as ${price.key} ($${price.price.input}/$${price.price.output} per million input/output tokens)`
+    : `${costUnknownMessage(expected)}; the run will not start while a cost cap applies`;
 }
 
 function parseMaxCost(value: string | undefined): number | undefined {

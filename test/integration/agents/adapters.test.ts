@@ -222,11 +222,22 @@ describe("CLI adapters against stand-in binaries", () => {
     },
   ];
 
+  const modelFor = (agent: string) =>
+    ({
+      "claude-code": "claude-sonnet-4-5",
+      codex: "gpt-5",
+      gemini: "gemini-2.5-pro",
+      opencode: "openai/gpt-5",
+    })[agent];
   for (const c of cases) {
     it(`${c.agent} ${c.fixture.split("/")[1]} (exit ${c.code}) → ${c.status}${c.errorCode ? ` ${c.errorCode}` : ""}`, async () => {
       const { bin, dir } = fakeCli(c.fixture, c.code);
       const events: AgentEvent[] = [];
-      const result = await getAgentAdapter(c.agent).run(options({ bin, events }));
+      // Priced by a model named here: without one, Codex's and Gemini's cost is unknown (issue 13).
+      const result = await getAgentAdapter(c.agent).run({
+        ...options({ bin, events }),
+        model: modelFor(c.agent),
+      });
       expect(result.status).toBe(c.status);
       expect(result.exitCode).toBe(c.code);
       if (c.errorCode) expect(result.errorCode).toBe(c.errorCode);

@@ -9,6 +9,7 @@ const proc = (p: Partial<ManagedProcessResult> = {}): ManagedProcessResult => ({
   signal: null,
   timedOut: false,
   cancelled: false,
+  stalled: false,
   stdoutTail: "",
   stderrTail: "",
   durationMs: 1,
@@ -29,7 +30,7 @@ const noResult: StreamParserResult = {
   error: "no result line",
 };
 
-describe("toAgentResult: cancelled > timeout > spawn error > failure > ok", () => {
+describe("toAgentResult: cancelled > stalled > timeout > spawn error > failure > ok", () => {
   it("cancelled wins over everything and keeps the usage so far", () => {
     const r = toAgentResult(
       "codex",
@@ -38,6 +39,37 @@ describe("toAgentResult: cancelled > timeout > spawn error > failure > ok", () =
       1000,
     );
     expect(r).toMatchObject({ status: "cancelled", usage });
+  });
+
+  it("stalled comes after cancelled and before timeout, and says what the agent last did", () => {
+    const stall = {
+      stallTimeoutMs: 120_000,
+      last: {
+        event: { kind: "tool" as const, name: "shell", input: { command: "npm test" } },
+        agoMs: 138_000,
+      },
+    };
+    expect(
+      toAgentResult("codex", proc({ cancelled: true, stalled: true, exitCode: null }), ok, 1000, stall)
+        .status,
+    ).toBe("cancelled");
+    expect(
+      toAgentResult(
+        "codex",
+        proc({ stalled: true, timedOut: true, exitCode: null }),
+        rateLimited,
+        1000,
+        stall,
+      ),
+    ).toMatchObject({
+      status: "stalled",
+      usage,
+      error:
+        'codex stalled: no output for 2 min; its last activity, 2.3 min ago, was a tool call: shell {"command":"npm test"}',
+    });
+    expect(toAgentResult("codex", proc({ stalled: true, exitCode: null }), ok, 1000).error).toBe(
+      "codex stalled; its process group was killed",
+    );
   });
 
   it("timeout names the limit", () => {
