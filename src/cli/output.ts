@@ -93,7 +93,7 @@ function textOutput(stdout: Stream, tasksTotal: number): RunOutput {
           }
           const mark = e.status === "done" ? "✓" : "✗";
           print(
-            `${mark} task ${position}/${tasksTotal} ${e.status} in ${formatElapsed(e.durationMs)}, $${e.costUsd.toFixed(4)}${e.error ? `: ${e.error}` : ""}`,
+            `${mark} task ${position}/${tasksTotal} ${e.status}${e.filesChanged === 0 ? " (changed no file)" : ""} in ${formatElapsed(e.durationMs)}, $${e.costUsd.toFixed(4)}${e.error ? `: ${e.error}` : ""}`,
           );
           break;
         }
@@ -116,7 +116,7 @@ function textOutput(stdout: Stream, tasksTotal: number): RunOutput {
 
 function finalLines(r: RunResult, info: { logPath: string; playbookArg: string; repoDir: string }): string[] {
   const lines = [
-    `run ${r.runId} ${r.status}: ${r.tasksDone}/${r.tasksTotal} task(s) done, $${r.costUsd.toFixed(4)}, ${formatElapsed(r.durationMs)}`,
+    `run ${r.runId} ${r.status}: ${r.tasksDone}/${r.tasksTotal} task(s) done, $${r.costUsd.toFixed(4)}${r.unpricedModels ? ` + unknown (no price for ${r.unpricedModels.join(", ")}: add it under \`pricing\` in .github/maestro.yml)` : ""}, ${formatElapsed(r.durationMs)}`,
     `branch: ${r.branch}`,
     `run log: ${info.logPath}`,
   ];

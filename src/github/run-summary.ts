@@ -15,6 +15,8 @@ export interface SummaryTask {
   durationMs?: number;
   sha?: string;
   error?: string;
+  /** Files the task's commit changed (0: it changed nothing, said in the table). */
+  filesChanged?: number;
 }
 
 export interface RunSummaryInput {
@@ -33,6 +35,8 @@ export interface RunSummaryInput {
   prUrl?: string;
   error?: string;
   actor?: string;
+  /** Models used without a price: the cost shown leaves their tokens out, and says so. */
+  unpricedModels?: string[];
 }
 
 const STATUS_TEXT: Record<string, string> = {
@@ -98,7 +102,8 @@ export interface TaskTableOptions {
 }
 
 function taskRow(t: SummaryTask, running: boolean): string {
-  const status = t.status ? cell(TASK_TEXT[t.status] ?? t.status, 40) : running ? "▶️ running" : "⏳ pending";
+  const ended = t.status ? cell(TASK_TEXT[t.status] ?? t.status, 40) : running ? "▶️ running" : "⏳ pending";
+  const status = t.filesChanged === 0 ? `${ended} · ⚠️ changed no file` : ended;
   return `| ${t.index + 1} | ${cell(t.text)} | ${status}${t.error ? `: ${cell(t.error, 160)}` : ""} | ${t.costUsd !== undefined ? usd(t.costUsd) : "–"} | ${duration(t.durationMs)} | ${t.sha ? `\`${t.sha.slice(0, 7)}\`` : "–"} |`;
 }
 
@@ -138,7 +143,7 @@ function rowsThatMatter(tasks: SummaryTask[], current: number | undefined): numb
   let problems = 0;
   for (let i = 0; i < tasks.length && problems < budgetForProblems; i++) {
     const st = tasks[i]!.status;
-    if (st !== undefined && !DONE.has(st)) {
+    if ((st !== undefined && !DONE.has(st)) || tasks[i]!.filesChanged === 0) {
       add(i);
       problems++;
     }
@@ -208,7 +213,17 @@ function totals(s: RunSummaryInput): string {
   const tokens = tok
     ? `, tokens ${tok.input} in / ${tok.output} out (cache ${tok.cacheRead} read, ${tok.cacheWrite} written)`
     : "";
-  return `${s.tasksDone}/${s.tasksTotal} tasks done, cost ${usd(s.costUsd)}${tokens}, ${duration(s.durationMs)}.`;
+  const unchanged = s.tasks.filter((t) => t.filesChanged === 0).map((t) => `#${t.index + 1}`);
+  const noChange = unchanged.length
+    ? ` ⚠️ ${unchanged.length === 1 ? "Task" : "Tasks"} ${unchanged.slice(0, 20).join(", ")}${unchanged.length > 20 ? ` and ${unchanged.length - 20} more` : ""} changed no file.`
+    : "";
+  return `${s.tasksDone}/${s.tasksTotal} tasks done, cost ${usd(s.costUsd)}${unknownCost(s.unpricedModels)}${tokens}, ${duration(s.durationMs)}.${noChange}`;
+}
+
+/** " + unknown (no price for X)": a cost that leaves tokens out says so. */
+export function unknownCost(models: string[] | undefined): string {
+  if (!models?.length) return "";
+  return ` + unknown (no price for ${models.map((m) => cell(m, 60)).join(", ")}: add it under \`pricing\` in .github/maestro.yml)`;
 }
 
 export function renderRunningComment(input: {
@@ -223,6 +238,7 @@ export function renderRunningComment(input: {
   actor?: string;
   elapsedMs?: number;
   tokens?: { input: number; output: number };
+  unpricedModels?: string[];
   /** The run log, linked from a collapsed table's "…" rows. */
   logUrl?: string;
 }): string {
@@ -242,7 +258,7 @@ export function renderRunningComment(input: {
           : `${finished}/${input.tasksTotal} tasks`) +
         (input.elapsedMs !== undefined ? `, ${duration(input.elapsedMs)} elapsed` : "") +
         (input.tokens ? `, tokens ${input.tokens.input} in / ${input.tokens.output} out` : "") +
-        `, cost so far ${usd(input.costUsd)}.`,
+        `, cost so far ${usd(input.costUsd)}${unknownCost(input.unpricedModels)}.`,
       "",
       table,
       "",

@@ -9,6 +9,8 @@ export interface TaskSummary {
   costUsd?: number;
   sha?: string;
   error?: string;
+  /** Files the task's commit changed (0: it changed nothing). */
+  filesChanged?: number;
 }
 
 export interface RunLogSummary {
@@ -29,6 +31,8 @@ export interface RunLogSummary {
   durationMs?: number;
   prUrl?: string;
   error?: string;
+  /** Models used without a price: costUsd leaves their tokens out. */
+  unpricedModels?: string[];
 }
 
 export function summarizeRunLog(events: RunEvent[]): RunLogSummary {
@@ -44,6 +48,7 @@ export function summarizeRunLog(events: RunEvent[]): RunLogSummary {
     tokens: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
   };
   let finished = false;
+  const unpriced = new Set<string>();
   const task = (index: number): TaskSummary => {
     let t = tasks.get(index);
     if (!t) tasks.set(index, (t = { index, text: "" }));
@@ -70,6 +75,7 @@ export function summarizeRunLog(events: RunEvent[]): RunLogSummary {
         break;
       }
       case "agent.usage":
+        if (e.priced === false) unpriced.add(e.model ?? "(not named by the agent)");
         usage.set(e.index, {
           costUsd: e.costUsd,
           tokens: {
@@ -82,6 +88,7 @@ export function summarizeRunLog(events: RunEvent[]): RunLogSummary {
         break;
       case "task.committed":
         task(e.index).sha = e.sha;
+        task(e.index).filesChanged = e.filesChanged;
         break;
       case "task.finished": {
         const t = task(e.index);
@@ -91,6 +98,7 @@ export function summarizeRunLog(events: RunEvent[]): RunLogSummary {
         t.durationMs = e.durationMs;
         t.costUsd = e.costUsd;
         if (e.error !== undefined) t.error = e.error;
+        if (e.filesChanged !== undefined) t.filesChanged = e.filesChanged;
         break;
       }
       case "run.finished":
@@ -112,12 +120,14 @@ export function summarizeRunLog(events: RunEvent[]): RunLogSummary {
         finished = true;
         if (e.prUrl !== undefined) s.prUrl = e.prUrl;
         if (e.error !== undefined) s.error = e.error;
+        for (const m of e.unpricedModels ?? []) unpriced.add(m);
         break;
       default:
         break;
     }
   }
   s.tasks = [...tasks.values()].sort((a, b) => a.index - b.index);
+  if (unpriced.size > 0) s.unpricedModels = [...unpriced];
   if (!finished) {
     // No totals written: add up what the log shows.
     s.tasksDone = s.tasks.filter((t) => t.status === "done").length;
@@ -197,6 +207,7 @@ export function formatRunLogSummary(summary: RunLogSummary, opts: { color?: bool
       t.durationMs !== undefined ? formatDuration(t.durationMs) : undefined,
       t.costUsd !== undefined ? formatUsd(t.costUsd) : undefined,
       t.sha ? t.sha.slice(0, 7) : undefined,
+      t.filesChanged === 0 ? "changed no file" : undefined,
     ].filter(Boolean);
     out.push(
       `  ${paint(color, mark)} #${t.index} ${oneLine(t.text)}  ${paint("dim", `(${details.join(", ")})`)}`,
@@ -206,7 +217,7 @@ export function formatRunLogSummary(summary: RunLogSummary, opts: { color?: bool
   out.push("");
   const tk = summary.tokens;
   const parts = [
-    `Cost: ${formatUsd(summary.costUsd)}`,
+    `Cost: ${formatUsd(summary.costUsd)}${summary.unpricedModels ? ` + unknown (no price for ${summary.unpricedModels.join(", ")})` : ""}`,
     `Tokens: ${tk.input} in / ${tk.output} out (cache ${tk.cacheRead} read, ${tk.cacheWrite} write)`,
   ];
   if (summary.durationMs !== undefined) parts.push(`Duration: ${formatDuration(summary.durationMs)}`);

@@ -301,6 +301,7 @@ async function processRun(
     const liveTokens = { input: 0, output: 0 };
     const doneTokens = { input: 0, output: 0 };
     let current: number | undefined;
+    const unpricedModels = new Set<string>();
     const startedAt = Date.now();
     // Linked from a collapsed task table's "…" rows while the run is going.
     const progressLogUrl = deps.runLogUrl?.(data.runId);
@@ -326,6 +327,7 @@ async function processRun(
             input: doneTokens.input + liveTokens.input,
             output: doneTokens.output + liveTokens.output,
           },
+          ...(unpricedModels.size > 0 ? { unpricedModels: [...unpricedModels] } : {}),
           ...(progressLogUrl ? { logUrl: progressLogUrl } : {}),
         }),
       );
@@ -349,11 +351,12 @@ async function processRun(
             liveCost = e.costUsd;
             liveTokens.input = e.inputTokens;
             liveTokens.output = e.outputTokens;
+            if (e.priced === false) unpricedModels.add(e.model ?? "(not named by the agent)");
             showProgress();
             break;
           case "task.committed": {
             const t = byIndex.get(e.index);
-            if (t) t.sha = e.sha;
+            if (t) Object.assign(t, { sha: e.sha, filesChanged: e.filesChanged });
             break;
           }
           case "task.finished": {
@@ -520,9 +523,11 @@ async function processRun(
               ...(o.durationMs !== undefined ? { durationMs: o.durationMs } : {}),
               ...(o.sha ? { sha: o.sha } : {}),
               ...(o.error ? { error: o.error } : {}),
+              ...(o.filesChanged !== undefined ? { filesChanged: o.filesChanged } : {}),
             }
           : t;
       }),
+      ...(whole.unpricedModels ? { unpricedModels: whole.unpricedModels } : {}),
       tasksDone: result.tasksDone,
       tasksTotal: result.tasksTotal,
       costUsd: whole.costUsd,

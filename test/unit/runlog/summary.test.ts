@@ -105,7 +105,15 @@ describe("summarizeRunLog", () => {
       prUrl: "https://github.com/octo/repo/pull/8",
     });
     expect(s.tasks).toEqual([
-      { index: 0, text: "Fix lint in src/a.ts", status: "done", durationMs: 1500, costUsd: 0.02, sha: SHA },
+      {
+        index: 0,
+        text: "Fix lint in src/a.ts",
+        status: "done",
+        durationMs: 1500,
+        costUsd: 0.02,
+        sha: SHA,
+        filesChanged: 1,
+      },
       {
         index: 1,
         text: "Fix lint in src/b.ts",
@@ -204,5 +212,31 @@ describe("formatRunLogSummary", () => {
 
   it("colours only when asked", () => {
     expect(formatRunLogSummary(summarizeRunLog(sample(true)), { color: true })).toContain("\x1b[31m");
+  });
+
+  it("issue 13: files changed per task and the models without a price are folded in", () => {
+    seq = 0;
+    const events = [
+      e({ type: "task.started", index: 0, text: "a" }),
+      e({
+        type: "agent.usage",
+        index: 0,
+        inputTokens: 5,
+        outputTokens: 1,
+        cacheReadTokens: 0,
+        cacheWriteTokens: 0,
+        costUsd: 0,
+        model: "acme-coder-9",
+        priced: false,
+      }),
+      e({ type: "task.committed", index: 0, sha: SHA, filesChanged: 0 }),
+      e({ type: "task.finished", index: 0, status: "done", durationMs: 5, costUsd: 0, filesChanged: 0 }),
+    ];
+    const s = summarizeRunLog(events);
+    expect(s.tasks[0]).toMatchObject({ filesChanged: 0, status: "done" });
+    expect(s.unpricedModels).toEqual(["acme-coder-9"]);
+    const text = formatRunLogSummary(s);
+    expect(text).toContain("changed no file");
+    expect(text).toContain("+ unknown (no price for acme-coder-9)");
   });
 });

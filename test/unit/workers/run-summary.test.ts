@@ -85,6 +85,49 @@ describe("run summary", () => {
     expect(body).toContain("tokens 10 in / 5 out");
   });
 
+  it("issue 13: a task that changed no file is marked in its row and the totals; a cost with unpriced tokens says so", () => {
+    const s = {
+      ...base,
+      tasks: [
+        { ...base.tasks[0]!, filesChanged: 3 },
+        { index: 1, text: "Second", status: "done", filesChanged: 0, costUsd: 0.1, sha: "b".repeat(40) },
+      ],
+      tasksDone: 2,
+      tasksTotal: 2,
+      unpricedModels: ["acme-coder-9"],
+    };
+    const rows = renderTaskTable(s.tasks).split("\n");
+    expect(rows[2]).not.toContain("changed no file");
+    expect(rows[3]).toContain("✅ done · ⚠️ changed no file");
+    for (const body of [
+      renderFinishedComment(s),
+      renderPullRequestBody({ ...s, issueNumber: 1, isPullRequest: false }),
+    ]) {
+      expect(body).toContain("Task #2 changed no file.");
+      expect(body).toContain("cost $0.50 + unknown (no price for acme-coder-9: add it under `pricing`");
+    }
+    const running = renderRunningComment({
+      runId: "rabc123",
+      playbook: "lint",
+      branch: base.branch,
+      tasks: s.tasks,
+      tasksTotal: 2,
+      costUsd: 0.6,
+      unpricedModels: ["acme-coder-9"],
+    });
+    expect(running).toContain("cost so far $0.60 + unknown (no price for acme-coder-9");
+  });
+
+  it("a collapsed table of many tasks keeps the rows of tasks that changed no file", () => {
+    const tasks = Array.from({ length: 300 }, (_, i) => ({
+      index: i,
+      text: `task ${i}`,
+      status: "done",
+      filesChanged: i === 150 ? 0 : 1,
+    }));
+    expect(renderTaskTable(tasks)).toContain("| 151 | task 150 | ✅ done · ⚠️ changed no file");
+  });
+
   it("formats money and durations", () => {
     expect(usd(0)).toBe("$0.00");
     expect(usd(0.004)).toBe("$0.0040");
