@@ -1,5 +1,7 @@
 // The `/maestro run --dry-run` reply: what would run, with which agent and limits. Nothing is queued.
 import { BODY_BUDGET_BYTES, truncateText, utf8Bytes } from "../github/body-limits.js";
+import { costUnknownMessage, DEFAULT_PRICING, resolvePrice } from "../agents/pricing.js";
+import type { PricingTable } from "../agents/types.js";
 import type { Playbook } from "../playbooks/types.js";
 
 /** A listed task's text is cut to this many characters (the playbook has it whole). */
@@ -16,6 +18,8 @@ export interface DryRunInput {
   model?: string;
   limits: { maxCostUsd: number; taskTimeoutMinutes: number; runTimeoutMinutes: number };
   verify: string[];
+  /** The repo's `pricing`: a named model without a price is said (the run would not start under its cap). */
+  pricing?: PricingTable;
 }
 
 export function formatDryRunReply(input: DryRunInput): string {
@@ -57,6 +61,7 @@ export function formatDryRunReply(input: DryRunInput): string {
     "",
     `- Agent: \`${oneLine(input.agent)}\`${input.model ? `, model \`${oneLine(input.model)}\`` : " (its default model)"}`,
     `- Cost cap: $${money(limits.maxCostUsd)} for the whole run (the run stops when it is reached)`,
+    ...unpricedLine(input),
     `- Time limits: ${limits.taskTimeoutMinutes} min per task, ${limits.runTimeoutMinutes} min per run` +
       (pending.length > 0 ? ` (at most ${worstMinutes} min for these ${pending.length} tasks)` : ""),
     input.verify.length > 0
@@ -115,6 +120,15 @@ function code(s: string): string {
   const fence = "`".repeat(longest + 1);
   const pad = text.startsWith("`") || text.endsWith("`") ? " " : "";
   return `${fence}${pad}${text}${pad}${fence}`;
+}
+
+/** Claude Code prices its own sessions; for the others a named model must be in the table or `pricing`. */
+function unpricedLine(input: DryRunInput): string[] {
+  if (!input.model || input.agent === "claude-code") return [];
+  if (resolvePrice(input.model, { ...DEFAULT_PRICING, ...input.pricing })) return [];
+  return [
+    `- ⚠️ ${costUnknownMessage(oneLine(input.model))}: until then the run would not start (a cost cap applies)`,
+  ];
 }
 
 function money(n: number): string {

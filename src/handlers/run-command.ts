@@ -231,6 +231,7 @@ export async function runCommand(
         runTimeoutMinutes: config.limits.runTimeoutMinutes,
       },
       verify: fm.verify ?? config.verify,
+      pricing: config.pricing,
     });
     return accepted(parsed.playbook.ignoredFrontMatter ? `${reply}\n\n${IGNORED_FRONT_MATTER}` : reply);
   }

@@ -217,6 +217,37 @@ describe("maestro run (CLI)", () => {
     expect(await gitIn(repo, "branch", "--list", "maestro/*")).toBe("");
   });
 
+  it("issue 13: --dry-run says how cost is known; a codex model without a price is named with its fix", async () => {
+    const unpriced = await maestro([
+      "run",
+      DEMO,
+      "--repo",
+      repo,
+      "--agent",
+      "codex",
+      "--model",
+      "acme-coder-9",
+      "--dry-run",
+    ]);
+    expect(unpriced.code).toBe(0);
+    expect(unpriced.stdout).toMatch(
+      /cost unknown for model acme-coder-9: add it under `pricing`.*will not start/,
+    );
+    expect(unpriced.stdout).toMatch(/stall timeout 10 min/);
+    const priced = await maestro([
+      "run",
+      DEMO,
+      "--repo",
+      repo,
+      "--agent",
+      "codex",
+      "--model",
+      "gpt-5-mini",
+      "--dry-run",
+    ]);
+    expect(priced.stdout).toMatch(/cost: gpt-5-mini priced as gpt-5-mini/);
+  });
+
   it("validate reports a good playbook, and a bad one with its line number and exit 2", async () => {
     const good = await maestro(["validate", DEMO]);
     expect(good.code).toBe(0);

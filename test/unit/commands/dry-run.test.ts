@@ -28,6 +28,24 @@ const base: Omit<DryRunInput, "playbook"> = {
 };
 
 describe("formatDryRunReply", () => {
+  it("issue 13: a named model without a price is said, with the fix; a priced one, or Claude Code's own pricing, is not", () => {
+    const pb = playbook([task(0, "a")]);
+    const unpriced = formatDryRunReply({ ...base, agent: "codex", model: "acme-coder-9", playbook: pb });
+    expect(unpriced).toContain("cost unknown for model acme-coder-9: add it under `pricing`");
+    expect(unpriced).toContain("the run would not start");
+    const priced = {
+      ...base,
+      agent: "codex",
+      model: "acme-coder-9",
+      playbook: pb,
+      pricing: { "acme-coder-9": { input: 1, output: 2 } },
+    };
+    expect(formatDryRunReply(priced)).not.toContain("cost unknown");
+    expect(formatDryRunReply({ ...base, model: "claude-new-model", playbook: pb })).not.toContain(
+      "cost unknown",
+    );
+  });
+
   it("numbers the unfinished tasks, skips done ones and says how many were skipped", () => {
     const reply = formatDryRunReply({
       ...base,
