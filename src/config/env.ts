@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { isSentinelUrl, parseRedisUrl } from "../queue/redis-url.js";
 import { resolveDataDir } from "../runlog/paths.js";
+import { parseAgentEnvList } from "../security/child-env.js";
 
 export interface EnvConfig {
   redisUrl: string;
@@ -95,6 +96,18 @@ const fields = {
     .optional()
     .refine((v) => v === undefined || v.length >= 16, {
       message: "must be at least 16 characters; generate one with: openssl rand -hex 32",
+    }),
+  // Read where it is used (buildChildEnv filters the env it is given); checked here so a bad entry stops start-up.
+  MAESTRO_AGENT_ENV: z
+    .string()
+    .optional()
+    .superRefine((v, ctx) => {
+      for (const problem of parseAgentEnvList(v).problems) {
+        ctx.addIssue({
+          code: "custom",
+          message: `holds ${problem}`,
+        });
+      }
     }),
   GHE_HOST: z
     .string()

@@ -4,6 +4,7 @@ import path from "node:path";
 import { AGENT_NAMES, type AgentName } from "../../agents/types.js";
 import { costUnknownMessage, DEFAULT_PRICING, resolvePrice } from "../../agents/pricing.js";
 import { getAgentAdapter } from "../../agents/registry.js";
+import { parseAgentEnvList } from "../../security/child-env.js";
 import { defaultRepoConfig, type RepoConfig } from "../../config/repo-config.js";
 import { parseRepoConfig, REPO_CONFIG_PATH } from "../../config/load-repo-config.js";
 import { runBranchName } from "../../engine/branch-name.js";
@@ -58,6 +59,8 @@ export async function runCommand(playbookArg: string, flags: RunCommandOptions, 
     throw new CliError(`--format must be "text" or "jsonl", got "${format}".`);
   }
   const agentFlag = parseAgent(flags.agent);
+  const badAgentEnv = parseAgentEnvList(io.env.MAESTRO_AGENT_ENV).problems;
+  if (badAgentEnv.length > 0) throw new CliError(`MAESTRO_AGENT_ENV holds ${badAgentEnv.join("; ")}`);
   const maxCostFlag = parseMaxCost(flags.maxCost);
   const stallFlag = parseMinutes("--stall-timeout", flags.stallTimeout);
 
