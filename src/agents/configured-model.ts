@@ -3,6 +3,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { tomlStrings } from "./config-env-refs.js";
 
 /** Codex: `model` of the active `profile` table, else the top-level `model` of $CODEX_HOME/config.toml. */
 export function codexConfiguredModel(env: NodeJS.ProcessEnv): string | undefined {
@@ -13,31 +14,11 @@ export function codexConfiguredModel(env: NodeJS.ProcessEnv): string | undefined
   } catch {
     return undefined;
   }
-  const tables = tomlStringKeys(text);
-  const top = tables.get("") ?? {};
-  const profile = top.profile;
-  return (profile ? tables.get(`profiles.${profile}`)?.model : undefined) ?? top.model;
-}
-
-/**
- * `key = "string"` pairs per table (`[a.b]` header; "" for the top level). A deliberately small reader: only
- * basic and literal strings on one line, which is how Codex writes and documents `model` and `profile`.
- */
-function tomlStringKeys(text: string): Map<string, Record<string, string>> {
-  const out = new Map<string, Record<string, string>>([["", {}]]);
-  let table = "";
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw.trim();
-    const header = /^\[\s*([^\][]+?)\s*\]$/.exec(line);
-    if (header) {
-      table = header[1]!.replace(/\s*\.\s*/g, ".").replace(/"/g, "");
-      if (!out.has(table)) out.set(table, {});
-      continue;
-    }
-    const pair = /^([A-Za-z0-9_-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|'([^']*)')\s*(?:#.*)?$/.exec(line);
-    if (pair) out.get(table)![pair[1]!] = pair[2] !== undefined ? JSON.parse(`"${pair[2]}"`) : pair[3]!;
-  }
-  return out;
+  const strings = tomlStrings(text);
+  const at = (...path: string[]) =>
+    strings.find((s) => s.path.length === path.length && s.path.every((p, i) => p === path[i]))?.value;
+  const profile = at("profile");
+  return (profile ? at("profiles", profile, "model") : undefined) ?? at("model");
 }
 
 /** OpenCode: the `model` ("provider/model") of OPENCODE_CONFIG_CONTENT, else of the file OPENCODE_CONFIG names. */
