@@ -242,6 +242,7 @@ async function attemptTask(ctx: TaskContext, startSha: string): Promise<TaskOutc
       costUsd,
       ...(extra.error ? { error: extra.error } : {}),
       ...(extra.filesChanged !== undefined ? { filesChanged: extra.filesChanged } : {}),
+      ...(extra.summary ? { summary: extra.summary } : {}),
     });
     return { index: task.index, text: task.text, status, costUsd, durationMs, ...extra };
   };
@@ -334,6 +335,9 @@ async function attemptTask(ctx: TaskContext, startSha: string): Promise<TaskOutc
     index: task.index,
     sha: committed.sha,
     filesChanged: committed.filesChanged,
+    files: await diffStat(ctx, committed.sha).catch(() =>
+      committed.files.slice(0, 100).map((p) => ({ path: p })),
+    ),
   });
   if (committed.filesChanged === 0) {
     log.write({
@@ -434,6 +438,39 @@ async function runSession(ctx: TaskContext, prompt: string, taskDeadline: number
   } finally {
     stop.signal.removeEventListener("abort", onStop);
   }
+}
+
+/** What a task's commit changed, for a reviewer: path, lines added and deleted (binary files: path only). */
+async function diffStat(
+  ctx: TaskContext,
+  sha: string,
+): Promise<{ path: string; added?: number; deleted?: number }[]> {
+  const { stdout } = await runGit(
+    [
+      ...WORKTREE_SAFE_CONFIG,
+      "diff-tree",
+      "--root",
+      "--no-commit-id",
+      "-r",
+      "-z",
+      "--numstat",
+      "--no-renames",
+      sha,
+    ],
+    { cwd: ctx.cwd, env: worktreeGitEnv(ctx.git.dir, ctx.cwd) },
+  );
+  const out: { path: string; added?: number; deleted?: number }[] = [];
+  for (const rec of stdout.split("\0")) {
+    const m = /^(\d+|-)\t(\d+|-)\t(.+)$/s.exec(rec);
+    if (!m) continue;
+    out.push({
+      path: m[3]!,
+      ...(m[1] !== "-" ? { added: Number(m[1]) } : {}),
+      ...(m[2] !== "-" ? { deleted: Number(m[2]) } : {}),
+    });
+    if (out.length === 100) break;
+  }
+  return out;
 }
 
 /** A model without a price, first seen: said in the run log; under a cost cap it stops the run. */

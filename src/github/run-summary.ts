@@ -6,8 +6,9 @@
 // many tasks it stands for and how they ended; the run log has every task.
 import { BODY_BUDGET_BYTES, fitBody, truncateText, utf8Bytes } from "./body-limits.js";
 import { statusMarker } from "./status-comment.js";
+import { renderTaskDetails, type TaskDetail } from "./task-details.js";
 
-export interface SummaryTask {
+export interface SummaryTask extends TaskDetail {
   index: number;
   text: string;
   status?: string;
@@ -319,7 +320,7 @@ export function renderFinishedComment(s: RunSummaryInput): string {
 export function renderPullRequestBody(
   s: RunSummaryInput & { issueNumber: number; isPullRequest: boolean },
 ): string {
-  const build = (table: string) =>
+  const frame = (table: string, details: string) =>
     [
       `Maestro ran playbook \`${s.playbook}\`${s.isPullRequest ? "" : ` for #${s.issueNumber}`}${s.actor ? ` at the request of @${s.actor}` : ""}. Review the commits (one per task) before merging; Maestro never merges.`,
       "",
@@ -327,13 +328,33 @@ export function renderPullRequestBody(
       "",
       table,
       "",
+      ...(details ? ["### What each task did", "", details, ""] : []),
       `Run \`${s.runId}\`, branch \`${s.branch}\`.` + (s.logUrl ? ` Run log: ${s.logUrl}` : ""),
       ...(s.isPullRequest ? [] : ["", `Refs #${s.issueNumber}`]),
       "",
       pullRequestMarker(s.runId),
       "",
     ].join("\n");
-  return withTable(build, s.tasks, s.logUrl ? { logUrl: s.logUrl } : {}, [pullRequestMarker(s.runId)]);
+  // The table first (it has every task, collapsed when long); the details get the room left.
+  const tableOnly = withTable((t) => frame(t, ""), s.tasks, s.logUrl ? { logUrl: s.logUrl } : {}, []);
+  const room = BODY_BUDGET_BYTES - utf8Bytes(tableOnly) - 256;
+  const details =
+    room > 500
+      ? renderTaskDetails(
+          s.tasks,
+          taskStatusText,
+          room,
+          s.logUrl ? `the [run log](${s.logUrl})` : "the run log",
+        )
+      : "";
+  return withTable((t) => frame(t, details), s.tasks, s.logUrl ? { logUrl: s.logUrl } : {}, [
+    pullRequestMarker(s.runId),
+  ]);
+}
+
+/** A task status as the tables show it ("✅ done"). */
+export function taskStatusText(status: string): string {
+  return TASK_TEXT[status] ?? status;
 }
 
 export function pullRequestMarker(runId: string): string {

@@ -107,6 +107,18 @@ export const taskCommittedSchema = z
     index,
     sha: z.string().regex(/^[0-9a-f]{40,64}$/),
     filesChanged: z.number().int().nonnegative(),
+    files: z
+      .array(
+        z.object({
+          path: z.string(),
+          added: z.number().int().nonnegative().optional(),
+          deleted: z.number().int().nonnegative().optional(),
+        }),
+      )
+      .optional()
+      .describe(
+        "The paths the commit changed (at most 100) with lines added and deleted (absent for binary files).",
+      ),
   })
   .describe("The task's changes were committed (with Maestro-Run and Maestro-Task trailers).");
 export const taskFinishedSchema = z
@@ -124,6 +136,10 @@ export const taskFinishedSchema = z
       .nonnegative()
       .optional()
       .describe("Files the task's commit changed; 0 marks a task that changed nothing."),
+    summary: z
+      .string()
+      .optional()
+      .describe("The agent's own closing message for the task (redacted, truncated): what it says it did."),
   })
   .describe("A task ended.");
 export const runFinishedSchema = z
@@ -144,6 +160,26 @@ export const runFinishedSchema = z
       .describe("Models used without a price: costUsd leaves their tokens out."),
   })
   .describe("The run ended.");
+export const LOG_TRUNCATED_REASONS = ["size_limit", "store_unavailable"] as const;
+export const logTruncatedSchema = z
+  .object({
+    ...base,
+    type: z.literal("log.truncated"),
+    reason: z
+      .enum(LOG_TRUNCATED_REASONS)
+      .describe(
+        "size_limit: the run's log reached MAESTRO_RUN_LOG_MAX_MB in the store; store_unavailable: Redis did not take the events for so long that the worker's bounded buffer filled.",
+      ),
+    limitBytes: z.number().int().nonnegative().describe("The limit that was reached, in bytes."),
+    storedBytes: z
+      .number()
+      .int()
+      .nonnegative()
+      .describe("Bytes of this run's log the store holds before this event."),
+  })
+  .describe(
+    "The shared run-log store (Redis, which every host's serve reads) takes no more of this run's events after this one. Every event, this one included, is still in the worker's local file ($MAESTRO_DATA_DIR/runs/<runId>.jsonl).",
+  );
 
 export const runEventSchema = z.discriminatedUnion("type", [
   runStartedSchema,
@@ -155,6 +191,7 @@ export const runEventSchema = z.discriminatedUnion("type", [
   taskCommittedSchema,
   taskFinishedSchema,
   runFinishedSchema,
+  logTruncatedSchema,
 ]);
 
 export type RunEvent = z.infer<typeof runEventSchema>;

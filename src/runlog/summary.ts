@@ -11,6 +11,12 @@ export interface TaskSummary {
   error?: string;
   /** Files the task's commit changed (0: it changed nothing). */
   filesChanged?: number;
+  /** The paths it changed, with lines added and deleted (task.committed). */
+  files?: { path: string; added?: number; deleted?: number }[];
+  /** The agent's own closing message. */
+  summary?: string;
+  /** The last result of each verify command. */
+  verify?: { command: string; exitCode: number | null; durationMs: number; outputTail: string }[];
 }
 
 export interface RunLogSummary {
@@ -72,6 +78,7 @@ export function summarizeRunLog(events: RunEvent[]): RunLogSummary {
         // A resumed task starts over.
         delete t.status;
         delete t.error;
+        delete t.verify;
         break;
       }
       case "agent.usage":
@@ -87,9 +94,23 @@ export function summarizeRunLog(events: RunEvent[]): RunLogSummary {
         });
         break;
       case "task.committed":
-        task(e.index).sha = e.sha;
-        task(e.index).filesChanged = e.filesChanged;
+        Object.assign(task(e.index), {
+          sha: e.sha,
+          filesChanged: e.filesChanged,
+          ...(e.files ? { files: e.files } : {}),
+        });
         break;
+      case "task.verify": {
+        const t = task(e.index);
+        const run = {
+          command: e.command,
+          exitCode: e.exitCode,
+          durationMs: e.durationMs,
+          outputTail: e.outputTail,
+        };
+        t.verify = [...(t.verify ?? []).filter((v) => v.command !== e.command), run];
+        break;
+      }
       case "task.finished": {
         const t = task(e.index);
         // A later attempt of the same run skips what an earlier one did: keep that outcome.
@@ -99,6 +120,7 @@ export function summarizeRunLog(events: RunEvent[]): RunLogSummary {
         t.costUsd = e.costUsd;
         if (e.error !== undefined) t.error = e.error;
         if (e.filesChanged !== undefined) t.filesChanged = e.filesChanged;
+        if (e.summary !== undefined) t.summary = e.summary;
         break;
       }
       case "run.finished":

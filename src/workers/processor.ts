@@ -28,8 +28,11 @@ import {
   renderWaitingComment,
   type RunSummaryInput,
   type SummaryTask,
+  taskStatusText,
   usd,
 } from "../github/run-summary.js";
+import { renderTaskDetails } from "../github/task-details.js";
+import { BODY_BUDGET_BYTES } from "../github/body-limits.js";
 import { PlaybookError } from "../playbooks/errors.js";
 import { parsePlaybook } from "../playbooks/parse.js";
 import {
@@ -524,6 +527,9 @@ async function processRun(
               ...(o.sha ? { sha: o.sha } : {}),
               ...(o.error ? { error: o.error } : {}),
               ...(o.filesChanged !== undefined ? { filesChanged: o.filesChanged } : {}),
+              ...(o.files ? { files: o.files } : {}),
+              ...(o.summary ? { summary: o.summary } : {}),
+              ...(o.verify ? { verify: o.verify } : {}),
             }
           : t;
       }),
@@ -650,6 +656,7 @@ async function publishCheckRun(
       status: summary.status,
       title: `${summary.tasksDone}/${summary.tasksTotal} tasks done, ${usd(summary.costUsd)}`,
       summary: renderFinishedComment(summary),
+      text: renderTaskDetails(summary.tasks, taskStatusText, BODY_BUDGET_BYTES - 1000),
       ...(summary.logUrl ? { detailsUrl: summary.logUrl } : {}),
     });
   } catch (err) {

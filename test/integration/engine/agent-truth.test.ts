@@ -119,3 +119,19 @@ describe("a task that changed nothing", () => {
     expect(said.map((m) => m.index)).toEqual([1]);
   });
 });
+
+describe("what a reviewer reads (issue 14 §4)", () => {
+  it("task.committed carries the diffstat and task.finished the agent's closing message", async () => {
+    const agentCommand = `printf 'a\\nb\\n' > new.txt; echo "# demo changed" > README.md; echo "Added new.txt and retitled the README."`;
+    const { events } = await runEngine(fx, "- [ ] one\n", { agentCommand });
+    const committed = ofType(events, "task.committed")[0]!;
+    expect(committed.files).toEqual([
+      { path: "README.md", added: 1, deleted: 1 },
+      { path: "new.txt", added: 2, deleted: 0 },
+    ]);
+    expect(ofType(events, "task.finished")[0]).toMatchObject({
+      status: "done",
+      summary: "Added new.txt and retitled the README.",
+    });
+  });
+});

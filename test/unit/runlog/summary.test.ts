@@ -121,6 +121,7 @@ describe("summarizeRunLog", () => {
         durationMs: 2500,
         costUsd: 0.005,
         error: "verify failed: npm test exited 1",
+        verify: [{ command: "npm test", exitCode: 1, durationMs: 300, outputTail: "1 failing" }],
       },
     ]);
   });
