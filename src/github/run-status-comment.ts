@@ -11,7 +11,9 @@ import {
   claimStatusComment,
   readStatusComment,
   releaseStatusComment,
+  renewStatusClaim,
   saveStatusCommentId,
+  STATUS_CLAIM_TTL_MS,
 } from "../queue/status-comment-ref.js";
 
 export interface StatusTarget {
@@ -28,7 +30,27 @@ export class RunStatusComment {
     private readonly store: Store,
     private readonly target: StatusTarget,
     private readonly pollMs = 500,
+    private readonly claimTtlMs = STATUS_CLAIM_TTL_MS,
   ) {}
+
+  /** Claims the comment and runs `post` while renewing the claim; false when another process holds it. */
+  private async whileClaimed<T>(post: () => Promise<T>): Promise<T | false> {
+    const { runId } = this.target;
+    if (!(await claimStatusComment(this.store, runId, this.claimTtlMs))) return false;
+    const renew = setInterval(
+      () => void renewStatusClaim(this.store, runId, this.claimTtlMs).catch(() => undefined),
+      Math.max(10, Math.floor(this.claimTtlMs / 3)),
+    );
+    try {
+      return await post();
+    } catch (err) {
+      // Given back, so another process creates the comment without waiting for the claim to lapse.
+      await releaseStatusComment(this.store, runId).catch(() => undefined);
+      throw err;
+    } finally {
+      clearInterval(renew);
+    }
+  }
 
   /**
    * The queued run's first text, posted once by whoever claims the comment first; false when another
@@ -36,9 +58,8 @@ export class RunStatusComment {
    */
   async createIfUnclaimed(body: string): Promise<boolean> {
     const { runId } = this.target;
-    if (!(await claimStatusComment(this.store, runId))) return false;
-    try {
-      const marker = statusMarker(runId);
+    const marker = statusMarker(runId);
+    const created = await this.whileClaimed(async () => {
       const r = await createCommentOnce(this.octokit, {
         owner: this.target.owner,
         repo: this.target.repo,
@@ -49,11 +70,8 @@ export class RunStatusComment {
       this.target.commentId = r.id;
       await saveStatusCommentId(this.store, runId, r.id);
       return true;
-    } catch (err) {
-      // Given back, so the worker creates the comment without waiting for the claim to lapse.
-      await releaseStatusComment(this.store, runId).catch(() => undefined);
-      throw err;
-    }
+    });
+    return created !== false;
   }
 
   /**
@@ -72,17 +90,15 @@ export class RunStatusComment {
         continue;
       }
       if (ref.kind === "none") {
-        if (!(await claimStatusComment(this.store, this.target.runId))) continue;
-        try {
+        const id = await this.whileClaimed(async () => {
           // Searches for the marker first: a poster that died after its POST may have left the comment.
           const r = await upsertStatusComment(this.octokit, { ...this.target, body });
           this.target.commentId = r.id;
           await saveStatusCommentId(this.store, this.target.runId, r.id);
           return r.id;
-        } catch (err) {
-          await releaseStatusComment(this.store, this.target.runId).catch(() => undefined);
-          throw err;
-        }
+        });
+        if (id === false) continue;
+        return id;
       }
       if (!final) return null;
       await new Promise((r) => setTimeout(r, Math.max(1, Math.min(this.pollMs, ref.ttlMs))));

@@ -4,8 +4,11 @@
 import type { Store } from "./connection.js";
 import { keys } from "./keys.js";
 
-/** How long a claim may stay unposted before another process takes over (the poster died). */
-export const STATUS_CLAIM_TTL_MS = 10 * 60_000;
+/**
+ * How long a claim lives unless its holder renews it (every third of it, while its POST is under way): a
+ * poster that died (a SIGKILLed `serve`) holds the comment back for seconds, not minutes.
+ */
+export const STATUS_CLAIM_TTL_MS = 15_000;
 const POSTED_TTL_SECONDS = 90 * 24 * 3600;
 const PENDING = "pending";
 
@@ -24,6 +27,22 @@ export async function claimStatusComment(
 
 export async function saveStatusCommentId(store: Store, runId: string, id: number): Promise<void> {
   await store.redis.set(keys.statusComment(store.prefix, runId), String(id), "EX", POSTED_TTL_SECONDS);
+}
+
+/** Keeps a claim alive while its holder is still posting; false when it is no longer a pending claim. */
+export async function renewStatusClaim(
+  store: Store,
+  runId: string,
+  ttlMs = STATUS_CLAIM_TTL_MS,
+): Promise<boolean> {
+  const r = await store.redis.eval(
+    "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end return 0",
+    1,
+    keys.statusComment(store.prefix, runId),
+    PENDING,
+    String(ttlMs),
+  );
+  return r === 1;
 }
 
 /** Gives an unposted claim back (the POST failed), so the worker creates the comment without waiting. */

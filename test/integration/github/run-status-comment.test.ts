@@ -5,6 +5,7 @@ import {
   claimStatusComment,
   readStatusComment,
   saveStatusCommentId,
+  STATUS_CLAIM_TTL_MS,
 } from "../../../src/queue/status-comment-ref.js";
 import { statusMarker } from "../../../src/github/status-comment.js";
 import { RunStatusComment } from "../../../src/github/run-status-comment.js";
@@ -88,5 +89,25 @@ describe("RunStatusComment", () => {
     expect(await c.write("### failed", true)).toBe(777);
     expect(statusBodies()).toEqual([`${statusMarker(runId)}\n### failed`]);
     expect(await readStatusComment(store, runId)).toEqual({ kind: "posted", id: 777 });
+  });
+
+  it("issue 14 drill: a claim lapses in seconds unless its holder is alive and renews it while its POST is slow", async () => {
+    // A dead poster (a SIGKILLed serve) holds the comment back for at most the claim's TTL: seconds.
+    expect(STATUS_CLAIM_TTL_MS).toBeLessThanOrEqual(20_000);
+    const runId = "rstatusslow01";
+    const slow = await installationOctokit(privateKey);
+    slow.hook.before("request", async (options) => {
+      if (options.method === "POST") await new Promise((r) => setTimeout(r, 700));
+    });
+    // The handler: claim TTL 150 ms, but its POST takes 700 ms; it renews the claim meanwhile.
+    const handler = new RunStatusComment(slow, store, target(runId), 20, 150);
+    const posting = handler.createIfUnclaimed("### queued");
+    await new Promise((r) => setTimeout(r, 50));
+    const worker = new RunStatusComment(await installationOctokit(privateKey), store, target(runId), 20, 150);
+    expect(await worker.write("### running", false)).toBeNull(); // still the handler's: skipped
+    const final = worker.write("### done", true);
+    expect(await posting).toBe(true);
+    await final;
+    expect(statusBodies()).toEqual([`${statusMarker(runId)}\n### done`]);
   });
 });
