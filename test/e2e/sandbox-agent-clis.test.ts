@@ -44,6 +44,8 @@ async function runInSandbox(overrides: Partial<RunPlaybookOptions>) {
   if (!probe.ok) throw new Error(`the sandbox cannot start here: ${probe.problem}`);
   const run = await runEngine(fx, PLAYBOOK, {
     limits: { taskTimeoutMs: 45_000, runTimeoutMs: 55_000, maxCostUsd: 5 },
+    // The stand-in's own model, priced so the cost cap can count it.
+    pricing: { "fake-model": { input: 1, output: 2 } },
     sandbox: {
       bwrap: probe.bwrap,
       socat: probe.socat,
@@ -84,6 +86,8 @@ describe("real agent CLIs in the sandbox, each against its local fake model API"
       path.join(codexHome, "config.toml"),
       [
         'model_provider = "fake"',
+        // Named, so a cost cap can price it (issue 13: an unnamed model's cost is unknown, and the run stops).
+        'model = "gpt-5-mini"',
         "[model_providers.fake]",
         'name = "Fake"',
         `base_url = "${fake.url}"`,

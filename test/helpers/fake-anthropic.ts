@@ -1,11 +1,13 @@
 // A local stand-in for the Anthropic Messages API, enough for the real Claude Code binary to run a session against it.
 // Claude Code calls `HEAD /` (connectivity) and `POST /v1/messages?beta=true` (SSE). The main agent loop's requests
 // carry `tools`; side requests (titles, quota probes) do not, and get a short canned reply without consuming the script.
+// Failure modes follow the API's documented errors (https://docs.anthropic.com/en/api/errors): an HTTP status with
+// `{"type":"error","error":{"type":…,"message":…},"request_id":…}`; a reply can also be slow or hang mid-stream.
 import type { ServerResponse } from "node:http";
-import { nextId, pathOf, pickReply, sendJson, startFakeApi } from "./fake-api.js";
-import type { FakeApi, FakeApiScript } from "./fake-api.js";
+import { applyDelay, nextId, pathOf, pickReply, sendJson, startFakeApi } from "./fake-api.js";
+import type { FakeApi, FakeApiScript, FakeFault, ReportedUsage } from "./fake-api.js";
 
-export type { RecordedRequest } from "./fake-api.js";
+export type { FakeFault, RecordedRequest, ReportedUsage } from "./fake-api.js";
 
 export interface FakeToolUse {
   name: string;
@@ -13,7 +15,7 @@ export interface FakeToolUse {
   id?: string;
 }
 
-export interface FakeReply {
+export interface FakeReply extends FakeFault {
   /** Text block(s) of the reply. */
   text?: string;
   toolUses?: FakeToolUse[];
@@ -27,6 +29,18 @@ export interface FakeReply {
   /** An HTTP error instead of a reply, e.g. { status: 429, type: "rate_limit_error", message: "..." }. */
   error?: { status: number; type: string; message: string };
   model?: string;
+}
+
+/** What the Messages API answers to a wrong key: 401 `authentication_error`. */
+export const ANTHROPIC_UNAUTHORIZED = {
+  status: 401,
+  type: "authentication_error",
+  message: "invalid x-api-key",
+} as const;
+
+/** A 500 `api_error` (Anthropic's "An unexpected error has occurred internal to Anthropic's systems") with `message`. */
+export function anthropicServerError(message: string): NonNullable<FakeReply["error"]> {
+  return { status: 500, type: "api_error", message };
 }
 
 export type FakeScript = FakeApiScript<FakeReply>;
@@ -56,6 +70,19 @@ function usageOf(reply: FakeReply): Required<NonNullable<FakeReply["usage"]>> {
   };
 }
 
+function reportedOf(reply: FakeReply, model: string, agent: boolean): ReportedUsage {
+  const u = usageOf(reply);
+  return {
+    model,
+    agent,
+    complete: !reply.hang,
+    inputTokens: u.input_tokens,
+    outputTokens: u.output_tokens,
+    cacheReadTokens: u.cache_read_input_tokens,
+    cacheWriteTokens: u.cache_creation_input_tokens,
+  };
+}
+
 function writeStream(res: ServerResponse, reply: FakeReply, model: string): void {
   const usage = usageOf(reply);
   const blocks = contentOf(reply);
@@ -78,6 +105,20 @@ function writeStream(res: ServerResponse, reply: FakeReply, model: string): void
       usage: { ...usage, output_tokens: 1 },
     },
   });
+  if (reply.hang) {
+    // The first text arrives, then nothing: the connection stays open until the fake closes.
+    sse(res, "content_block_start", {
+      type: "content_block_start",
+      index: 0,
+      content_block: { type: "text", text: "" },
+    });
+    sse(res, "content_block_delta", {
+      type: "content_block_delta",
+      index: 0,
+      delta: { type: "text_delta", text: reply.text ?? "Let me think about" },
+    });
+    return;
+  }
   blocks.forEach((block, index) => {
     if (block.type === "text") {
       sse(res, "content_block_start", {
@@ -117,6 +158,7 @@ function writeStream(res: ServerResponse, reply: FakeReply, model: string): void
 function writeJson(res: ServerResponse, reply: FakeReply, model: string): void {
   const blocks = contentOf(reply);
   res.writeHead(200, { "content-type": "application/json", "request-id": nextId("req") });
+  if (reply.hang) return void res.flushHeaders(); // headers, then no body
   res.end(
     JSON.stringify({
       id: nextId("msg"),
@@ -135,7 +177,7 @@ function writeJson(res: ServerResponse, reply: FakeReply, model: string): void {
 export async function startFakeAnthropic(script: FakeScript): Promise<FakeAnthropic> {
   let agentTurn = 0;
   return startFakeApi({
-    handle(req, res, recorded) {
+    async handle(req, res, recorded, report) {
       const path = pathOf(req);
       if (req.method === "HEAD" || req.method === "GET") return sendJson(res, 200, {});
       if (path === "/v1/messages/count_tokens") return sendJson(res, 200, { input_tokens: 100 });
@@ -147,15 +189,23 @@ export async function startFakeAnthropic(script: FakeScript): Promise<FakeAnthro
       const reply: FakeReply = recorded.agent
         ? pickReply(script, recorded, agentTurn++)
         : { text: "Fake title", usage: { input_tokens: 10, output_tokens: 3 } };
-      if (reply.error)
+      if (!(await applyDelay(res, reply))) return;
+      if (reply.error) {
+        const requestId = nextId("req");
         return sendJson(
           res,
           reply.error.status,
-          { type: "error", error: { type: reply.error.type, message: reply.error.message } },
-          { "request-id": nextId("req") },
+          {
+            type: "error",
+            error: { type: reply.error.type, message: reply.error.message },
+            request_id: requestId,
+          },
+          { "request-id": requestId },
         );
+      }
       const { body } = recorded;
       const model = reply.model ?? (typeof body?.model === "string" ? body.model : DEFAULT_MODEL);
+      report(reportedOf(reply, model, recorded.agent));
       if (body?.stream === true) writeStream(res, reply, model);
       else writeJson(res, reply, model);
     },

@@ -16,16 +16,54 @@ export interface RecordedRequest {
 /** A fixed list consumed one reply per agent request (the last repeats), or a function of the request. */
 export type FakeApiScript<Reply> = Reply[] | ((req: RecordedRequest, turn: number) => Reply);
 
+/**
+ * How a scripted reply misbehaves (shared by every fake). Absent: answered at once and whole.
+ * - `delayMs`: nothing at all (not even the headers) for this long, then the reply: a slow model. `Infinity`
+ *   (or any delay longer than the test) holds the request until the fake closes.
+ * - `hang`: the stream's first events (headers, the opening event, a first text delta), then nothing more, the
+ *   connection held open until the fake closes: a model that hangs mid-stream.
+ */
+export interface FakeFault {
+  delayMs?: number;
+  hang?: boolean;
+}
+
+/**
+ * Token counts a reply carried, as Maestro counts them (`inputTokens` = uncached input, whatever the vendor's
+ * own field includes), so a test can compare a run's tokens and cost with what the stand-in reported.
+ */
+export interface ReportedUsage {
+  /** The model the reply named. */
+  model: string;
+  /** From an agent-loop request (see RecordedRequest.agent), not a side call (titles, checks). */
+  agent: boolean;
+  /** False for a reply cut short (`hang`): the usage was sent in its first events, the reply never finished. */
+  complete: boolean;
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+}
+
 export interface FakeApi {
   /** `http://127.0.0.1:PORT`, no trailing slash. */
   url: string;
   requests: RecordedRequest[];
+  /** The usage of every reply sent (side calls too), in order. */
+  reported: ReportedUsage[];
+  /** Resolves once `n` agent-loop requests (default 1) have arrived, with the n-th. */
+  waitForAgentRequest(n?: number): Promise<RecordedRequest>;
   close(): Promise<void>;
 }
 
 export interface FakeApiHandler {
-  /** Answers one request; it has already been recorded. */
-  handle(req: IncomingMessage, res: ServerResponse, recorded: RecordedRequest): void | Promise<void>;
+  /** Answers one request; it has already been recorded. `report` records the usage a reply carries. */
+  handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    recorded: RecordedRequest,
+    report: (usage: ReportedUsage) => void,
+  ): void | Promise<void>;
   /** The body of the 500 reply sent when `handle` throws, in the API's error shape. */
   internalError(message: string): unknown;
   /** Whether a request is the agent loop's. Default: its body carries a non-empty `tools`. */
@@ -69,9 +107,34 @@ export function pickReply<Reply extends { text?: string }>(
   return script[Math.min(turn, script.length - 1)] ?? ({ text: "done" } as Reply);
 }
 
+/**
+ * Waits `fault.delayMs` (when set) before a reply is written; resolves false when the client went away or the
+ * fake closed meanwhile (then nothing more is to be written). The timer does not keep the process alive.
+ */
+export function applyDelay(res: ServerResponse, fault: FakeFault): Promise<boolean> {
+  const ms = fault.delayMs;
+  if (!ms || ms <= 0) return Promise.resolve(!res.destroyed);
+  return new Promise((resolve) => {
+    const done = (alive: boolean) => {
+      if (timer) clearTimeout(timer);
+      res.off("close", onClose);
+      resolve(alive && !res.destroyed);
+    };
+    const onClose = () => done(false);
+    res.on("close", onClose);
+    // setTimeout's limit is 2^31-1 ms: anything longer (Infinity) waits for the close
+    const timer = Number.isFinite(ms) && ms < 2 ** 31 ? setTimeout(() => done(true), ms) : undefined;
+    timer?.unref();
+  });
+}
+
 /** Starts a fake on 127.0.0.1 with a free port; `close()` also drops open (streaming, keep-alive) connections. */
 export async function startFakeApi(handler: FakeApiHandler): Promise<FakeApi> {
   const requests: RecordedRequest[] = [];
+  const reported: ReportedUsage[] = [];
+  const waiters: Array<{ n: number; resolve: (r: RecordedRequest) => void }> = [];
+  const agentRequests: RecordedRequest[] = [];
+  const report = (usage: ReportedUsage) => reported.push(usage);
   const server = createServer((req, res) => {
     void (async () => {
       const raw = await readBody(req);
@@ -92,14 +155,29 @@ export async function startFakeApi(handler: FakeApiHandler): Promise<FakeApi> {
         agent,
       };
       requests.push(recorded);
-      await handler.handle(req, res, recorded);
-    })().catch((err: unknown) => sendJson(res, 500, handler.internalError(String(err))));
+      if (agent) {
+        agentRequests.push(recorded);
+        for (const w of waiters.filter((w) => agentRequests.length >= w.n)) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve(agentRequests[w.n - 1]!);
+        }
+      }
+      await handler.handle(req, res, recorded, report);
+    })().catch((err: unknown) => {
+      if (!res.headersSent) sendJson(res, 500, handler.internalError(String(err)));
+      else res.destroy();
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    reported,
+    waitForAgentRequest: (n = 1) =>
+      agentRequests.length >= n
+        ? Promise.resolve(agentRequests[n - 1]!)
+        : new Promise<RecordedRequest>((resolve) => waiters.push({ n, resolve })),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -3,18 +3,84 @@
 // `POST /v1beta/models/MODEL:streamGenerateContent?alt=sse` (SSE, one GenerateContentResponse per `data:` line) and
 // makes side calls (`:generateContent` for JSON checks, `:countTokens`) that get a short canned answer without
 // consuming the script. A function call is a `functionCall` part; the CLI answers with a `functionResponse` part.
-import type { IncomingMessage } from "node:http";
-import { pathOf, pickReply, sendJson, startFakeApi, type FakeApi, type FakeApiScript } from "./fake-api.js";
+// Errors have Google's documented shape (https://ai.google.dev/gemini-api/docs/troubleshooting,
+// https://cloud.google.com/apis/design/errors): `{"error":{"code","message","status","details"?}}`; a reply can
+// also be slow or hang mid-stream.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import {
+  applyDelay,
+  pathOf,
+  pickReply,
+  sendJson,
+  startFakeApi,
+  type FakeApi,
+  type FakeApiScript,
+  type FakeFault,
+  type ReportedUsage,
+} from "./fake-api.js";
 
-export type { RecordedRequest } from "./fake-api.js";
+export type { FakeFault, RecordedRequest, ReportedUsage } from "./fake-api.js";
 
-export interface FakeGeminiReply {
+/** A Google API error: HTTP status, `error.message`, `error.status` (the RPC code's name), `error.details`. */
+export interface GeminiError {
+  status: number;
+  message: string;
+  statusText: string;
+  details?: unknown[];
+}
+
+/**
+ * What the Gemini API answers to a wrong key (`?key=`/`x-goog-api-key`): 400 INVALID_ARGUMENT with the
+ * ErrorInfo reason API_KEY_INVALID — not a 401.
+ */
+export const GEMINI_INVALID_KEY: GeminiError = {
+  status: 400,
+  statusText: "INVALID_ARGUMENT",
+  message: "API key not valid. Please pass a valid API key.",
+  details: [
+    {
+      "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+      reason: "API_KEY_INVALID",
+      domain: "googleapis.com",
+      metadata: { service: "generativelanguage.googleapis.com" },
+    },
+  ],
+};
+
+/** The 401 UNAUTHENTICATED Google APIs answer to a missing or bad OAuth credential. */
+export const GEMINI_UNAUTHENTICATED: GeminiError = {
+  status: 401,
+  statusText: "UNAUTHENTICATED",
+  message:
+    "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.",
+};
+
+/** A 500 INTERNAL with `message` (Google's own reads "An internal error has occurred. Please retry or report …"). */
+export function geminiServerError(message: string): GeminiError {
+  return { status: 500, statusText: "INTERNAL", message };
+}
+
+function sendGeminiError(res: ServerResponse, e: GeminiError): void {
+  sendJson(res, e.status, {
+    error: {
+      code: e.status,
+      message: e.message,
+      status: e.statusText,
+      ...(e.details ? { details: e.details } : {}),
+    },
+  });
+}
+
+export interface FakeGeminiReply extends FakeFault {
   text?: string;
   functionCalls?: Array<{ name: string; args: Record<string, unknown> }>;
   /** Defaults: prompt 100, candidates 20. */
   usage?: { promptTokenCount?: number; candidatesTokenCount?: number; cachedContentTokenCount?: number };
-  /** An HTTP error instead of a reply, e.g. { status: 429, message: "...", statusText: "RESOURCE_EXHAUSTED" }. */
-  error?: { status: number; message: string; statusText: string };
+  /**
+   * An HTTP error instead of a reply, e.g. { status: 429, message: "...", statusText: "RESOURCE_EXHAUSTED" },
+   * GEMINI_INVALID_KEY, geminiServerError(…).
+   */
+  error?: GeminiError;
 }
 
 export type FakeGeminiScript = FakeApiScript<FakeGeminiReply>;
@@ -25,6 +91,20 @@ export type FakeGemini = FakeApi;
 function callOf(req: IncomingMessage): { model: string; method: string | undefined } {
   const m = /\/models\/([^/:]+):(\w+)$/.exec(pathOf(req));
   return { model: m?.[1] ?? "gemini-2.5-pro", method: m?.[2] };
+}
+
+function reportedOf(reply: FakeGeminiReply, model: string, agent: boolean): ReportedUsage {
+  const prompt = reply.usage?.promptTokenCount ?? 100;
+  const cached = Math.min(reply.usage?.cachedContentTokenCount ?? 0, prompt);
+  return {
+    model,
+    agent,
+    complete: !reply.hang,
+    inputTokens: prompt - cached,
+    outputTokens: reply.usage?.candidatesTokenCount ?? 20,
+    cacheReadTokens: cached,
+    cacheWriteTokens: 0,
+  };
 }
 
 function responseOf(reply: FakeGeminiReply, model: string): Record<string, unknown> {
@@ -70,7 +150,7 @@ export async function startFakeGemini(script: FakeGeminiScript): Promise<FakeGem
   return startFakeApi({
     // The agent loop's requests are its streamed turns.
     isAgent: (req) => callOf(req).method === "streamGenerateContent",
-    handle(req, res, recorded) {
+    async handle(req, res, recorded, report) {
       const { model, method } = callOf(req);
       if (method === "countTokens") return sendJson(res, 200, { totalTokens: 100 });
       if (method === "generateContent") {
@@ -79,6 +159,7 @@ export async function startFakeGemini(script: FakeGeminiScript): Promise<FakeGem
         const schema = config?.responseJsonSchema ?? config?.responseSchema;
         const text =
           config?.responseMimeType === "application/json" ? JSON.stringify(sampleOf(schema)) : "ok";
+        report(reportedOf({ text }, model, false));
         return sendJson(res, 200, responseOf({ text }, model));
       }
       if (!recorded.agent)
@@ -86,11 +167,21 @@ export async function startFakeGemini(script: FakeGeminiScript): Promise<FakeGem
           error: { code: 404, message: `fake: no route ${pathOf(req)}`, status: "NOT_FOUND" },
         });
       const reply = pickReply(script, recorded, turn++);
-      if (reply.error) {
-        const { status, message, statusText } = reply.error;
-        return sendJson(res, status, { error: { code: status, message, status: statusText } });
-      }
+      if (!(await applyDelay(res, reply))) return;
+      if (reply.error) return sendGeminiError(res, reply.error);
+      report(reportedOf(reply, model, true));
       res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+      if (reply.hang) {
+        // A first chunk of text (no finishReason, no usage yet), then nothing: held open until the fake closes.
+        const first = {
+          candidates: [
+            { content: { role: "model", parts: [{ text: reply.text ?? "Let me think about" }] }, index: 0 },
+          ],
+          modelVersion: model,
+        };
+        res.write(`data: ${JSON.stringify(first)}\r\n\r\n`);
+        return;
+      }
       res.write(`data: ${JSON.stringify(responseOf(reply, model))}\r\n\r\n`);
       res.end();
     },

@@ -3,11 +3,14 @@
 // are OpenAI's published streaming events: response.created, response.output_item.added/.done,
 // response.output_text.delta, response.completed (with usage). A function call is an output item of type
 // `function_call`; Codex runs it and sends the next request with a `function_call_output` input item.
+// Errors have OpenAI's documented shape (see fake-openai-chat.ts); a reply can also be slow or hang mid-stream.
 import type { ServerResponse } from "node:http";
-import { nextId, pathOf, pickReply, sendJson, startFakeApi } from "./fake-api.js";
-import type { FakeApi, FakeApiScript } from "./fake-api.js";
+import { applyDelay, nextId, pathOf, pickReply, sendJson, startFakeApi } from "./fake-api.js";
+import type { FakeApi, FakeApiScript, FakeFault } from "./fake-api.js";
+import { sendOpenAIError, type OpenAIError } from "./fake-openai-chat.js";
 
-export type { RecordedRequest } from "./fake-api.js";
+export type { FakeFault, RecordedRequest, ReportedUsage } from "./fake-api.js";
+export { OPENAI_UNAUTHORIZED, openaiServerError, type OpenAIError } from "./fake-openai-chat.js";
 
 export interface FakeFunctionCall {
   name: string;
@@ -16,13 +19,13 @@ export interface FakeFunctionCall {
   callId?: string;
 }
 
-export interface FakeResponsesReply {
+export interface FakeResponsesReply extends FakeFault {
   text?: string;
   functionCalls?: FakeFunctionCall[];
   /** Defaults: input 100 (none cached), output 20. */
   usage?: { input_tokens?: number; cached_tokens?: number; output_tokens?: number };
-  /** An HTTP error instead of a reply. */
-  error?: { status: number; type: string; message: string };
+  /** An HTTP error instead of a reply (OPENAI_UNAUTHORIZED, openaiServerError(…), …). */
+  error?: OpenAIError;
 }
 
 export type FakeResponsesScript = FakeApiScript<FakeResponsesReply>;
@@ -37,6 +40,22 @@ function writeStream(res: ServerResponse, reply: FakeResponsesReply, model: stri
     res.write(`event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: seq++, ...data })}\n\n`);
   const base = { id: nextId("resp"), object: "response", created_at: Math.floor(Date.now() / 1000), model };
   send("response.created", { response: { ...base, status: "in_progress", output: [] } });
+  if (reply.hang) {
+    // The first text arrives, then nothing: the connection stays open until the fake closes.
+    const item_id = nextId("msg");
+    send("response.in_progress", { response: { ...base, status: "in_progress", output: [] } });
+    send("response.output_item.added", {
+      output_index: 0,
+      item: { id: item_id, type: "message", role: "assistant", content: [], status: "in_progress" },
+    });
+    send("response.output_text.delta", {
+      item_id,
+      output_index: 0,
+      content_index: 0,
+      delta: reply.text ?? "Let me think about",
+    });
+    return;
+  }
   const text = reply.text === undefined ? [] : [{ type: "output_text", text: reply.text, annotations: [] }];
   const output: Array<Record<string, unknown>> = [
     ...(text.length ? [{ id: nextId("msg"), type: "message", role: "assistant", content: text }] : []),
@@ -80,22 +99,34 @@ function writeStream(res: ServerResponse, reply: FakeResponsesReply, model: stri
 export async function startFakeOpenAIResponses(script: FakeResponsesScript): Promise<FakeOpenAIResponses> {
   let turn = 0;
   const api = await startFakeApi({
-    handle(req, res, recorded) {
+    async handle(req, res, recorded, report) {
       const path = pathOf(req);
       if (req.method === "GET" && path.endsWith("/models"))
         return sendJson(res, 200, { object: "list", data: [], models: [] });
       if (req.method !== "POST" || !path.endsWith("/responses")) {
-        return sendJson(res, 404, {
-          error: { type: "invalid_request_error", message: `fake: no route ${path}` },
+        return sendOpenAIError(res, {
+          status: 404,
+          type: "invalid_request_error",
+          message: `fake: no route ${path}`,
         });
       }
       const reply = pickReply(script, recorded, turn++);
-      if (reply.error)
-        return sendJson(res, reply.error.status, {
-          error: { type: reply.error.type, message: reply.error.message },
-        });
+      if (!(await applyDelay(res, reply))) return;
+      if (reply.error) return sendOpenAIError(res, reply.error);
       const { body } = recorded;
-      writeStream(res, reply, typeof body?.model === "string" ? body.model : "gpt-5");
+      const model = typeof body?.model === "string" ? body.model : "gpt-5";
+      const input = reply.usage?.input_tokens ?? 100;
+      const cached = Math.min(reply.usage?.cached_tokens ?? 0, input);
+      report({
+        model,
+        agent: recorded.agent,
+        complete: !reply.hang,
+        inputTokens: input - cached,
+        outputTokens: reply.usage?.output_tokens ?? 20,
+        cacheReadTokens: cached,
+        cacheWriteTokens: 0,
+      });
+      writeStream(res, reply, model);
     },
     internalError: (message) => ({ error: { type: "server_error", message } }),
   });

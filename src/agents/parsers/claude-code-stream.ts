@@ -30,6 +30,20 @@ function tokensOf(u: JsonObject | undefined): TokenCounts {
   };
 }
 
+/** The result line's `modelUsage` summed over its models, with their names; undefined when absent. */
+function modelUsageOf(m: JsonObject | undefined): (TokenCounts & { model?: string }) | undefined {
+  if (!m || Object.keys(m).length === 0) return undefined;
+  const t: TokenCounts = { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 };
+  for (const v of Object.values(m)) {
+    const u = obj(v);
+    t.inputTokens += num(u?.inputTokens);
+    t.outputTokens += num(u?.outputTokens);
+    t.cacheReadTokens += num(u?.cacheReadInputTokens);
+    t.cacheWriteTokens += num(u?.cacheCreationInputTokens);
+  }
+  return { ...t, model: Object.keys(m).join(", ") };
+}
+
 function describeDenials(denials: unknown[]): string {
   return denials
     .map((d) => {
@@ -99,14 +113,19 @@ export function createClaudeCodeStreamParser(opts: StreamParserOptions = {}): St
   const onResult = (line: JsonObject): AgentEvent[] => {
     const reported = typeof line.total_cost_usd === "number" && Number.isFinite(line.total_cost_usd);
     const seen = cumulative();
-    const tokens = obj(line.usage) ? tokensOf(obj(line.usage)) : seen;
+    const perModel = modelUsageOf(obj(line.modelUsage));
+    // modelUsage counts every request of the session (side calls included), as total_cost_usd does;
+    // `usage` leaves side calls out, so tokens × price would not match the cost.
+    const tokens = perModel ?? (obj(line.usage) ? tokensOf(obj(line.usage)) : seen);
     // Claude Code's own total is authoritative (it prices every model it used, ours or not).
     const usage: Usage = reported
       ? {
           ...tokens,
           costUsd: roundUsd(line.total_cost_usd as number),
           priced: true,
-          ...((seen.model ?? sessionModel) ? { model: seen.model ?? sessionModel } : {}),
+          ...((perModel?.model ?? seen.model ?? sessionModel)
+            ? { model: perModel?.model ?? seen.model ?? sessionModel }
+            : {}),
         }
       : byId.size > 0
         ? { ...seen, ...tokens }

@@ -21,9 +21,11 @@ describe("Claude Code stream parser (transcripts from the real CLI 2.1.197)", ()
     });
     expect(result.isError).toBe(false);
     expect(result.summary).toBe("Created hello.txt with a greeting.");
+    // The result line's modelUsage, which counts the side request (haiku, 10 in / 3 out) that its
+    // total_cost_usd pays for and its `usage` leaves out: tokens and cost describe the same requests.
     expect(result.usage).toEqual({
-      inputTokens: 2600,
-      outputTokens: 110,
+      inputTokens: 2610,
+      outputTokens: 113,
       cacheReadTokens: 6400,
       cacheWriteTokens: 400,
       model: "claude-sonnet-4-5-20250929",
@@ -86,7 +88,7 @@ describe("Claude Code stream parser (transcripts from the real CLI 2.1.197)", ()
     expect(result.isError).toBe(true);
     expect(result.errorCode).toBe("max_turns");
     expect(result.error).toMatch(/turn limit/);
-    expect(result.usage).toMatchObject({ inputTokens: 100, outputTokens: 20, costUsd: 0.001125 });
+    expect(result.usage).toMatchObject({ inputTokens: 110, outputTokens: 23, costUsd: 0.001125 });
   });
 
   it("fails a session whose result is success/is_error=false but has permission_denials, naming the denied tool", () => {
@@ -104,7 +106,7 @@ describe("Claude Code stream parser (transcripts from the real CLI 2.1.197)", ()
     const malformed = events.filter((e) => e.kind === "error" && e.code === "malformed_output");
     expect(malformed).toHaveLength(2);
     expect(result.isError).toBe(false);
-    expect(result.usage.inputTokens).toBe(2600);
+    expect(result.usage.inputTokens).toBe(2610);
   });
 
   it("ignores blank lines and unknown line types", () => {
