@@ -77,9 +77,21 @@ const benches: Record<string, { title: string; run: () => Promise<string> }> = {
         ).split(","),
       }),
   },
+  "runlog-redis-memory": {
+    title: "Run logs in Redis: memory per 1000 events, write cost",
+    run: async () =>
+      (await import("./runlog-redis-memory.js")).benchRunLogRedisMemory({
+        events: Number(process.env.BENCH_RUNLOG_EVENTS ?? 10000),
+        repeats: repeats(3),
+      }),
+  },
   "claude-code": {
     title: "Same 3-task playbook with the real Claude Code CLI",
     run: () => benchClaudeCode(repeats(5)),
+  },
+  "cli-overhead": {
+    title: "`maestro run`'s own cost beside RunMaestro's maestro-cli",
+    run: async () => (await import("./cli-overhead.js")).benchCliOverhead(repeats(5)),
   },
 };
 const quick: Record<string, { title: string; run: () => Promise<string> }> = {

@@ -1,10 +1,10 @@
-// The `maestro` command (DESIGN §9). Heavy modules (Probot, BullMQ) load only for the verbs that need them.
+// The `maestro` command (DESIGN §9). Each verb loads its own modules when it runs, and nothing else: `--help`
+// loads commander alone, `run` the engine (no Probot, Octokit, BullMQ or ioredis), `serve` and `worker` the rest.
+// Importing a command here statically would put its whole module graph on every verb's start-up (≈ 0.2 s for
+// `run`'s: zod, yaml, micromark; test/unit/cli/lazy-commands.test.ts checks what `--help` and `run` load).
 import { Command, CommanderError } from "commander";
 import { CliError, EXIT } from "./exit-codes.js";
-import { doctorCommand } from "./commands/doctor.js";
-import { logsCommand } from "./commands/logs.js";
-import { runCommand, type CliIO, type RunCommandOptions } from "./commands/run.js";
-import { validateCommand } from "./commands/validate.js";
+import type { CliIO, RunCommandOptions } from "./commands/run.js";
 
 export async function main(argv: string[], io: CliIO): Promise<number> {
   let exitCode: number = EXIT.OK;
@@ -35,12 +35,17 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     .option("--format <format>", "text | jsonl (run-log events on stdout)", "text")
     .option("--dry-run", "print the tasks, agent and limits; run nothing")
     .option("--max-cost <usd>", "stop the run when its cost reaches this many USD")
+    .option(
+      "--stall-timeout <minutes>",
+      "stop an agent silent this long (no message, tool call or usage); its task ends stalled (default: limits.stallTimeoutMinutes, 10)",
+    )
     .option("--keep-worktree", "keep the worktree after the run (for inspection)")
     .option(
       "--no-sandbox",
       "run the agent and verify on the host, in the agent's edit-only mode (no bubblewrap)",
     )
     .action(async (playbook: string, flags: RunCommandOptions) => {
+      const { runCommand } = await import("./commands/run.js");
       exitCode = await runCommand(playbook, flags, io);
     });
 
@@ -49,6 +54,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     .description("check a playbook (.md) or a config file (.github/maestro.yml); errors carry line numbers")
     .argument("<file>")
     .action(async (file: string) => {
+      const { validateCommand } = await import("./commands/validate.js");
       exitCode = await validateCommand(file, io);
     });
 
@@ -57,6 +63,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     .description("render a run log (JSONL) readably: summary, tasks, cost")
     .argument("<runlog>")
     .action(async (file: string) => {
+      const { logsCommand } = await import("./commands/logs.js");
       exitCode = await logsCommand(file, { ...io, color: Boolean(io.stdout.isTTY) });
     });
 
@@ -64,17 +71,22 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     .command("doctor")
     .description("check git, the sandbox, Redis, agent binaries and GitHub App credentials")
     .action(async () => {
+      const { doctorCommand } = await import("./commands/doctor.js");
       exitCode = await doctorCommand(io);
     });
 
   program
     .command("serve")
     .description(
-      "webhook server (Probot) with health, readiness and metrics routes; needs the app's credentials and Redis",
+      "webhook server (Probot) with health, readiness and metrics routes, and a worker unless --no-worker; needs the app's credentials and Redis",
     )
     .option("--port <port>", "port to listen on (default: PORT or 3000)")
-    .action(async (flags: { port?: string }) => {
-      exitCode = await serveCommand(io, flags.port);
+    .option(
+      "--no-worker",
+      "the webhook front and its pages only: runs are left to `maestro worker` processes (run logs come from Redis)",
+    )
+    .action(async (flags: { port?: string; worker: boolean }) => {
+      exitCode = await serveCommand(io, flags.port, flags.worker);
     });
 
   program
@@ -132,7 +144,7 @@ export async function runCli(): Promise<void> {
   process.exitCode = code;
 }
 
-async function serveCommand(io: CliIO, portFlag?: string): Promise<number> {
+async function serveCommand(io: CliIO, portFlag?: string, withWorker = true): Promise<number> {
   const port = portFlag === undefined ? undefined : Number(portFlag);
   if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
     throw new CliError(`--port must be a port number (0-65535), got "${portFlag}".`);
@@ -145,7 +157,13 @@ async function serveCommand(io: CliIO, portFlag?: string): Promise<number> {
   } catch (err) {
     throw new CliError(err instanceof Error ? err.message : String(err));
   }
-  io.stdout.write(`maestro: serving on ${server.url}\n`);
+  io.stdout.write(`maestro: serving on ${server.url}${withWorker ? "" : " (no worker: --no-worker)"}\n`);
+  if (!withWorker) {
+    await untilStopped(io.signal);
+    io.stderr.write("maestro serve: closing\n");
+    await server.close();
+    return EXIT.OK;
+  }
   // DESIGN §9: serve = webhook server + worker in one process; both stop on the same signal.
   const { runWorkerCommand } = await import("./worker.js");
   const workerExit = await runWorkerCommand(io.env, {
@@ -154,4 +172,17 @@ async function serveCommand(io: CliIO, portFlag?: string): Promise<number> {
   });
   await server.close();
   return workerExit;
+}
+
+/** Resolves on the signal's abort (runCli aborts it on SIGINT/SIGTERM), else on SIGTERM/SIGINT. */
+function untilStopped(signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal) {
+      if (signal.aborted) return resolve();
+      signal.addEventListener("abort", () => resolve(), { once: true });
+    } else {
+      process.once("SIGTERM", () => resolve());
+      process.once("SIGINT", () => resolve());
+    }
+  });
 }

@@ -5,6 +5,7 @@ import type { AddressInfo } from "node:net";
 import { Probot, ProbotOctokit } from "probot";
 import { loadEnvConfig } from "../config/env.js";
 import { createWriteLimiter, withWriteLimiter } from "../github/write-limiter.js";
+import { createOperatorView } from "../http/admin/operator-view.js";
 import { createMetrics, type Metrics } from "../http/metrics.js";
 import { createHttpRoutes } from "../http/router.js";
 import { receiveVerifiedWebhook } from "../http/webhook-receiver.js";
@@ -13,7 +14,9 @@ import { createBackground } from "../handlers/background.js";
 import { createApp } from "../index.js";
 import { createRedis } from "../queue/connection.js";
 import { resolvePrefix } from "../queue/names.js";
+import { RedisRunLogStore } from "../runlog/redis-store.js";
 import { createRunQueue } from "../queue/run-queue.js";
+import { secretsFromEnv } from "../security/redact.js";
 
 export const DEFAULT_WEBHOOK_PATH = "/api/github/webhooks";
 const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal"] as const;
@@ -121,6 +124,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   const redis = createRedis(cfg.redisUrl);
   // Errors surface through /readyz and the webhook responses; an unhandled 'error' event would crash.
   redis.on("error", () => undefined);
+  const runLogStore = new RedisRunLogStore(redis, prefix, { ttlSeconds: cfg.runLogTtlDays * 24 * 3600 });
   const queue = createRunQueue(redis, prefix);
   queue.on("error", () => undefined);
   const background = createBackground();
@@ -150,7 +154,22 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   const routes = createHttpRoutes({
     redis,
     metrics,
-    runLogs: { dataDir: cfg.dataDir, ...(cfg.logSigningKey ? { signingKey: cfg.logSigningKey } : {}) },
+    runLogs: {
+      dataDir: cfg.dataDir,
+      // Run logs from Redis, whichever worker wrote them (issue 14): serve needs no disk shared with the workers.
+      store: runLogStore,
+      ...(cfg.logSigningKey ? { signingKey: cfg.logSigningKey } : {}),
+    },
+    // /maestro/admin: bull-board and the day's costs, behind MAESTRO_ADMIN_TOKEN (off without it).
+    admin: createOperatorView({
+      ...(cfg.adminToken ? { token: cfg.adminToken } : {}),
+      readOnly: cfg.adminReadOnly,
+      ...(cfg.publicUrl ? { publicUrl: cfg.publicUrl } : {}),
+      queue,
+      store: { redis, prefix },
+      secrets: [creds.webhookSecret, creds.privateKey, ...secretsFromEnv(env)],
+      log: probot.log,
+    }),
   });
 
   const server: Server = createServer((req, res) => {
@@ -195,6 +214,10 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   const addr = server.address() as AddressInfo;
   const shownHost = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
   probot.log.info(`Maestro listening on http://${shownHost}:${addr.port} (webhooks at ${webhookPath})`);
+  if (cfg.adminToken)
+    probot.log.info(
+      `Operator view at /maestro/admin/ (${cfg.adminReadOnly ? "read-only" : "read-write: MAESTRO_ADMIN_READONLY=0"})`,
+    );
 
   let closed = false;
   return {

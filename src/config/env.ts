@@ -20,9 +20,17 @@ export interface EnvConfig {
   stalledIntervalMs: number;
   /** GitHub write spacing shared by all processes through Redis (false: each process spaces its own). */
   sharedWriteLimit: boolean;
+  /** Days a run's log stays in Redis after its last event (MAESTRO_RUN_LOG_TTL_DAYS). */
+  runLogTtlDays: number;
+  /** Bytes of one run's log Redis keeps (MAESTRO_RUN_LOG_MAX_MB); 0: run logs stay on the workers' disks only. */
+  runLogMaxBytes: number;
   /** Base URL for links, without a trailing slash. */
   publicUrl?: string;
   logSigningKey?: string;
+  /** The operator credential for /maestro/admin (the queue board and the day's costs); unset: the view is off. */
+  adminToken?: string;
+  /** The operator view only reads (default); false lets operators retry, clean, promote and pause jobs. */
+  adminReadOnly: boolean;
   gheHost?: string;
   gheProtocol: "http" | "https";
   /** `github.com`, or the GHE host. */
@@ -84,6 +92,20 @@ const fields = {
       message:
         'must be "1" (space GitHub writes per installation across all Maestro processes, through Redis) or "0" (each process spaces its own)',
     }),
+  MAESTRO_RUN_LOG_TTL_DAYS: z
+    .string()
+    .default("30")
+    .refine((v) => /^\d+$/.test(v.trim()) && Number(v) >= 1 && Number(v) <= 3650, {
+      message:
+        "must be a whole number of days from 1 to 3650 (how long a run's log stays in Redis after its last event; the PR's link to it lives 30 days), e.g. 30",
+    }),
+  MAESTRO_RUN_LOG_MAX_MB: z
+    .string()
+    .default("32")
+    .refine((v) => /^\d+$/.test(v.trim()) && Number(v) <= 4096, {
+      message:
+        "must be a whole number of MiB from 0 to 4096 (how much of one run's log Redis keeps; 0 keeps run logs on the workers' disks only), e.g. 32",
+    }),
   MAESTRO_PUBLIC_URL: z
     .string()
     .optional()
@@ -96,6 +118,20 @@ const fields = {
     .optional()
     .refine((v) => v === undefined || v.length >= 16, {
       message: "must be at least 16 characters; generate one with: openssl rand -hex 32",
+    }),
+  MAESTRO_ADMIN_TOKEN: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || (v.length >= 32 && !/\s/.test(v)), {
+      message:
+        "must be at least 32 characters with no spaces (the operator view's credential); generate one with: openssl rand -hex 32",
+    }),
+  MAESTRO_ADMIN_READONLY: z
+    .string()
+    .default("1")
+    .refine((v) => v === "0" || v === "1", {
+      message:
+        'must be "1" (the operator view only reads) or "0" (operators may also retry, clean, promote and pause jobs)',
     }),
   // Read where it is used (buildChildEnv filters the env it is given); checked here so a bad entry stops start-up.
   MAESTRO_AGENT_ENV: z
@@ -126,9 +162,15 @@ const HAS_DEFAULT = new Set([
   "MAESTRO_MIN_FREE_DISK_MB",
   "MAESTRO_LOCK_DURATION_MS",
   "MAESTRO_STALLED_INTERVAL_MS",
+  "MAESTRO_RUN_LOG_TTL_DAYS",
+  "MAESTRO_RUN_LOG_MAX_MB",
   "MAESTRO_SHARED_WRITE_LIMIT",
+  "MAESTRO_ADMIN_READONLY",
   "GHE_PROTOCOL",
 ]);
+
+/** Never echoed in an error. */
+const SECRET_VARS = new Set(["MAESTRO_LOG_SIGNING_KEY", "MAESTRO_ADMIN_TOKEN"]);
 
 export function loadEnvConfig(env: NodeJS.ProcessEnv): EnvConfig {
   const input: Partial<Record<VarName, string>> = {};
@@ -144,7 +186,7 @@ export function loadEnvConfig(env: NodeJS.ProcessEnv): EnvConfig {
       const shown =
         got === undefined
           ? ""
-          : `, got ${JSON.stringify(name === "MAESTRO_LOG_SIGNING_KEY" ? "…" : hideCredentials(got))}`;
+          : `, got ${JSON.stringify(SECRET_VARS.has(name) ? "…" : hideCredentials(got))}`;
       const fix = HAS_DEFAULT.has(name) ? "Fix it or unset it to use the default." : "Fix it or unset it.";
       return `- ${name} ${i.message}${shown}. ${fix}`;
     });
@@ -168,6 +210,9 @@ export function loadEnvConfig(env: NodeJS.ProcessEnv): EnvConfig {
     lockDurationMs: Number(e.MAESTRO_LOCK_DURATION_MS),
     stalledIntervalMs: Number(e.MAESTRO_STALLED_INTERVAL_MS),
     sharedWriteLimit: e.MAESTRO_SHARED_WRITE_LIMIT === "1",
+    runLogTtlDays: Number(e.MAESTRO_RUN_LOG_TTL_DAYS),
+    runLogMaxBytes: Number(e.MAESTRO_RUN_LOG_MAX_MB) * 1024 * 1024,
+    adminReadOnly: e.MAESTRO_ADMIN_READONLY === "1",
     gheProtocol,
     githubHost,
     gitRemoteUrl(owner: string, repo: string): string {
@@ -183,6 +228,7 @@ export function loadEnvConfig(env: NodeJS.ProcessEnv): EnvConfig {
   };
   if (e.MAESTRO_PUBLIC_URL !== undefined) config.publicUrl = e.MAESTRO_PUBLIC_URL.replace(/\/+$/, "");
   if (e.MAESTRO_LOG_SIGNING_KEY !== undefined) config.logSigningKey = e.MAESTRO_LOG_SIGNING_KEY;
+  if (e.MAESTRO_ADMIN_TOKEN !== undefined) config.adminToken = e.MAESTRO_ADMIN_TOKEN;
   if (gheHost !== undefined) config.gheHost = gheHost;
   return config;
 }

@@ -8,6 +8,7 @@ import { isStaleLock, lockReason } from "./pid.js";
 import { branchExists, resolveRef } from "./refs.js";
 import { killProcessesUnder } from "./orphan-processes.js";
 import { runGit } from "./run-git.js";
+import { trustedGitDir, worktreeHead } from "./worktree-git.js";
 
 export { branchExists, currentBranch, isWorkingTreeClean, resolveRef } from "./refs.js";
 
@@ -140,8 +141,59 @@ export async function assertBranchName(repoDir: string, branch: string): Promise
 }
 
 export async function createWorktree(opts: CreateWorktreeOptions): Promise<CreatedWorktree> {
-  const { repoDir, branch } = opts;
   const worktreePath = path.resolve(opts.worktreePath);
+  const fast = await addNewBranchWorktree(opts.repoDir, worktreePath, opts.branch, opts.baseRef);
+  if (fast.ok) return fast.created;
+  try {
+    return await createWorktreeChecked(opts, worktreePath, fast.madeBranch);
+  } catch (err) {
+    // Our one-process attempt made the branch before it failed (`add -b` makes it first): take it back.
+    if (fast.madeBranch)
+      await runGit(["branch", "-D", opts.branch], { cwd: opts.repoDir }).catch(() => undefined);
+    throw err;
+  }
+}
+
+type FastAdd = { ok: true; created: CreatedWorktree } | { ok: false; madeBranch: boolean };
+
+/**
+ * The common case in one git process: a new branch at the base in a new directory (`maestro run`: the branch
+ * names the run id). `git worktree add -b` itself refuses an invalid branch name, an unknown base, an existing
+ * branch and a path already registered, so anything else — or any of these — goes through the checks below,
+ * which make the precise error or clear what a dead run left. The base's sha is the new branch's head, read back
+ * from its ref file.
+ */
+async function addNewBranchWorktree(
+  repoDir: string,
+  worktreePath: string,
+  branch: string,
+  baseRef: string,
+): Promise<FastAdd> {
+  const plain = (s: string) => s !== "" && !s.startsWith("-") && !/[\s\0]/.test(s);
+  if (!plain(branch) || !plain(baseRef) || fs.existsSync(worktreePath))
+    return { ok: false, madeBranch: false };
+  fs.mkdirSync(path.dirname(worktreePath), { recursive: true });
+  const args = [...NO_HOOKS, "worktree", "add", "--lock", "--reason", lockReason()];
+  try {
+    await runGit([...args, "-b", branch, worktreePath, `${baseRef}^{commit}`], { cwd: repoDir });
+  } catch (err) {
+    if (!(err instanceof GitError)) throw err;
+    if (err.kind === "branch_exists" || err.kind === "not_a_repository" || err.kind === "git_missing")
+      return { ok: false, madeBranch: false };
+    return { ok: false, madeBranch: await branchExists(repoDir, branch).catch(() => false) };
+  }
+  const baseSha = await worktreeHead(trustedGitDir(worktreePath), worktreePath);
+  return { ok: true, created: { path: worktreePath, branch, baseSha, created: true } };
+}
+
+/** Every check first (branch name, base, stale worktrees, who holds the branch), then `worktree add`. */
+async function createWorktreeChecked(
+  opts: CreateWorktreeOptions,
+  worktreePath: string,
+  /** The branch exists because our failed attempt made it: it is new, not an existing branch to continue. */
+  ownBranch: boolean,
+): Promise<CreatedWorktree> {
+  const { repoDir, branch } = opts;
   await assertBranchName(repoDir, branch);
   const baseSha = await resolveRef(repoDir, opts.baseRef);
 
@@ -161,7 +213,7 @@ export async function createWorktree(opts: CreateWorktreeOptions): Promise<Creat
     entries = await listWorktrees(repoDir);
   }
 
-  const exists = await branchExists(repoDir, branch);
+  const exists = !ownBranch && (await branchExists(repoDir, branch));
   if (exists && !opts.reuseBranch) {
     throw new GitError({
       kind: "branch_exists",
@@ -186,7 +238,7 @@ export async function createWorktree(opts: CreateWorktreeOptions): Promise<Creat
   fs.mkdirSync(path.dirname(worktreePath), { recursive: true });
   await retryHalfMadeWorktree(async (attempt) => {
     // A failed `add -b` may have made the branch already: then it is ours to check out.
-    const branchNow = exists || (attempt > 1 && (await branchExists(repoDir, branch)));
+    const branchNow = exists || ownBranch || (attempt > 1 && (await branchExists(repoDir, branch)));
     const args = branchNow
       ? [...NO_HOOKS, "worktree", "add", ...lock, worktreePath, branch]
       : [...NO_HOOKS, "worktree", "add", ...lock, "-b", branch, worktreePath, baseSha];
@@ -202,6 +254,17 @@ export async function removeWorktree(
   opts: { force?: boolean } = {},
 ): Promise<void> {
   const force = opts.force ?? true;
+  // One process for the usual end of a run: `remove` with --force twice removes a locked, dirty worktree.
+  // Anything else (not registered, its directory gone, not forced) goes the long way below.
+  if (force && fs.existsSync(worktreePath)) {
+    const removed = await runGit([...NO_HOOKS, "worktree", "remove", "--force", "--force", worktreePath], {
+      cwd: repoDir,
+    }).then(
+      () => true,
+      () => false,
+    );
+    if (removed) return;
+  }
   const entry = (await listWorktrees(repoDir)).find((e) => samePath(e.path, worktreePath));
   if (entry && !entry.bare) {
     if (entry.locked !== undefined) await runGit(["worktree", "unlock", entry.path], { cwd: repoDir });

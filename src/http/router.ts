@@ -1,4 +1,4 @@
-// Routes served beside the webhook path: /healthz, /readyz, /metrics, signed run-log links.
+// Routes served beside the webhook path: /healthz, /readyz, /metrics, signed run-log links, the operator view.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Redis } from "ioredis";
 import { liveness, readiness, type HealthCheck } from "./health.js";
@@ -13,12 +13,15 @@ export interface HttpRoutesDeps {
   readyTimeoutMs?: number;
   /** Serves GET /maestro/runs/<runId>.jsonl?exp&sig from the artifact store when given. */
   runLogs?: RunLogRouteDeps;
+  /** Answers everything under /maestro/admin, any method (src/http/admin/operator-view.ts); false elsewhere. */
+  admin?: RouteHandler;
 }
 
 /** Resolves true when it answered the request, false to let the next handler (Probot) try. */
 export function createHttpRoutes(deps: HttpRoutesDeps): RouteHandler {
   return async (req, res) => {
     const path = (req.url ?? "/").split("?")[0];
+    if (deps.admin && (await deps.admin(req, res))) return true;
     if (req.method !== "GET" && req.method !== "HEAD") return false;
     switch (path) {
       case "/healthz":

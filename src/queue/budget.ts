@@ -31,6 +31,48 @@ export async function spentToday(store: Store, repo: RepoRef, date: Date = new D
   return v === null ? 0 : Number(v);
 }
 
+export interface RepoSpend {
+  /** `owner/name`, lower-cased (as the ledger keys it). */
+  repo: string;
+  usd: number;
+}
+
+/**
+ * Every repository's spend on one UTC day (the ledger keeps three), most first: read from the ledger keys
+ * themselves with SCAN (never KEYS), so it costs a walk of the keyspace in steps of 1000 — fine for an
+ * operator's page, not for a hot path.
+ */
+export async function spendByRepo(store: Store, date: Date = new Date()): Promise<RepoSpend[]> {
+  const day = utcDay(date);
+  const head = keys.cost(store.prefix, "", "").slice(0, -1); // `<prefix>:cost:`
+  const tail = `:${day}`;
+  const pattern = `${globEscape(head)}*${globEscape(tail)}`;
+  const found = new Set<string>();
+  let cursor = "0";
+  do {
+    const [next, batch] = await store.redis.scan(cursor, "MATCH", pattern, "COUNT", 1000);
+    cursor = next;
+    for (const k of batch) found.add(k);
+  } while (cursor !== "0");
+  const names = [...found].filter(
+    (k) => k.startsWith(head) && k.endsWith(tail) && k.length > head.length + tail.length,
+  );
+  if (names.length === 0) return [];
+  const values = await store.redis.mget(...names);
+  const out: RepoSpend[] = [];
+  names.forEach((k, i) => {
+    const usd = Number(values[i]);
+    if (values[i] !== null && Number.isFinite(usd))
+      out.push({ repo: k.slice(head.length, -tail.length), usd });
+  });
+  return out.sort((a, b) => b.usd - a.usd || a.repo.localeCompare(b.repo));
+}
+
+/** A literal for a Redis MATCH pattern (prefixes may hold `[`, `*`, `?` or `\`). */
+function globEscape(s: string): string {
+  return s.replace(/[\\*?[\]]/g, "\\$&");
+}
+
 /**
  * Running runs per repo: a sorted set scored by the time the slot was taken. Entries older than
  * maxAgeMs are ignored and pruned, so a worker that died without releasing cannot hold a slot forever.

@@ -175,7 +175,7 @@ export const logTruncatedSchema = z
       .number()
       .int()
       .nonnegative()
-      .describe("Bytes of this run's log the store holds before this event."),
+      .describe("Bytes of this run's log sent to the store before this event."),
   })
   .describe(
     "The shared run-log store (Redis, which every host's serve reads) takes no more of this run's events after this one. Every event, this one included, is still in the worker's local file ($MAESTRO_DATA_DIR/runs/<runId>.jsonl).",

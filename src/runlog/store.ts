@@ -3,7 +3,7 @@
 
 import type { RunEvent } from "./events.js";
 
-/** One stored event and its position in the store (a Redis stream id such as "1733353200000-0"). */
+/** One stored event and its position in the store: opaque to readers (RedisRunLogStore's stream ids are "1-<seq>"). */
 export interface StoredRunEvent {
   id: string;
   event: RunEvent;
@@ -23,4 +23,19 @@ export interface RunLogStore {
   lastSeq(runId: string): Promise<number>;
   /** Whether the store has (unexpired) events of the run. */
   exists(runId: string): Promise<boolean>;
+  /**
+   * Where the run's stored log ends, in one call (optional; RedisRunLogStore has it): what a writer resuming
+   * the run on another host needs (its seq, the bytes the store already holds against MAESTRO_RUN_LOG_MAX_MB),
+   * and whether the store stopped taking the run's events (its last event is a `log.truncated`).
+   */
+  tail?(runId: string): Promise<RunLogTail>;
+}
+
+export interface RunLogTail {
+  /** The last stored seq, -1 when there is none. */
+  seq: number;
+  /** Bytes of JSONL the store holds for the run (each line with its newline). */
+  bytes: number;
+  /** The last stored event is a `log.truncated`: the store takes no more of this run's events. */
+  truncated: boolean;
 }

@@ -98,7 +98,9 @@ export class RunLogWriter {
    * local file the store lacks (an earlier outage on this host) are sent first. When the store does not answer within
    * openTimeoutMs, or already ends with a `log.truncated`, the log is written to the local file only (logged).
    */
-  static async openShared(opts: RunLogWriterOptions & { shared?: SharedRunLogOptions }): Promise<RunLogWriter> {
+  static async openShared(
+    opts: RunLogWriterOptions & { shared?: SharedRunLogOptions },
+  ): Promise<RunLogWriter> {
     const shared = opts.shared;
     if (!shared) return RunLogWriter.open(opts);
     const log = shared.log;

@@ -85,6 +85,7 @@ export const DENIED_ENV: readonly string[] = [
   "APP_ID",
   "REDIS_URL",
   "MAESTRO_LOG_SIGNING_KEY",
+  "MAESTRO_ADMIN_TOKEN",
   "GIT_*",
 ];
 

@@ -5,6 +5,7 @@ import type { Octokit } from "../github/octokit.js";
 import type { Store } from "../queue/connection.js";
 import type { AgentPolicy } from "../config/agent-policy.js";
 import type { SandboxSetup } from "../sandbox/run-sandbox.js";
+import type { RunLogStore } from "../runlog/store.js";
 
 export interface Installation {
   octokit: Octokit;
@@ -32,6 +33,11 @@ export interface WorkerDeps {
   agentEnv: NodeJS.ProcessEnv;
   /** The link to a run's log for the PR body and status comment (signed and expiring); none when unset. */
   runLogUrl?: (runId: string) => string;
+  /** The run-log store every host reads (issue 14): each event also goes there, and a run resumed on another
+   * worker continues the one log. startWorker builds it on its Redis connection (unless MAESTRO_RUN_LOG_MAX_MB=0). */
+  runLogStore?: RunLogStore;
+  /** Bytes of one run's log the store keeps (MAESTRO_RUN_LOG_MAX_MB); past it one `log.truncated`. Default: no limit. */
+  runLogMaxBytes?: number;
   /** Agent adapter override (tests). */
   adapter?: AgentAdapter;
   /** Minimum pause between two progress edits of a status comment, ms, and between two progress edits of

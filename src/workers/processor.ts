@@ -3,7 +3,6 @@
 // timeout) complete the job; infrastructure errors (GitHub 5xx, git network) throw, so BullMQ
 // retries and the retry resumes from the pushed commits.
 import { applyAgentPolicy } from "../config/agent-policy.js";
-import fs from "node:fs";
 import path from "node:path";
 import { DelayedError, UnrecoverableError, type Job } from "bullmq";
 import { runPlaybook } from "../engine/run-playbook.js";
@@ -47,7 +46,7 @@ import { parseRunJob, type RunJobData } from "../queue/job-schema.js";
 import { setRunState, type RunState } from "../queue/runs-index.js";
 import type { RunStatus } from "../runlog/events.js";
 import { runLogPath } from "../runlog/paths.js";
-import { readRunLog } from "../runlog/read.js";
+import { readWholeRunLog, type WholeRunLog } from "../runlog/shared-read.js";
 import { summarizeRunLog } from "../runlog/summary.js";
 import { RunLogWriter } from "../runlog/writer.js";
 import { createRedactor, namedSecretsFromEnv, secretsFromEnv, type Redactor } from "../security/redact.js";
@@ -336,11 +335,21 @@ async function processRun(
       );
     showProgress();
 
-    const runLog = RunLogWriter.open({
+    // Also to the shared store when there is one; a run resumed here from another worker continues its log.
+    const runLog = await RunLogWriter.openShared({
       path: runLogPath(deps.dataDir, data.runId),
       runId: data.runId,
       redact,
       append: true,
+      ...(deps.runLogStore
+        ? {
+            shared: {
+              store: deps.runLogStore,
+              ...(deps.runLogMaxBytes ? { maxBytes: deps.runLogMaxBytes } : {}),
+              log,
+            },
+          }
+        : {}),
       onEvent: (e) => {
         switch (e.type) {
           case "task.started":
@@ -476,7 +485,7 @@ async function processRun(
         },
       });
     } finally {
-      runLog.close();
+      await runLog.close();
       // Whatever ended the run (done, cancel, handover), what was committed is on the remote first.
       await pushes;
     }
@@ -487,13 +496,22 @@ async function processRun(
     // A failed push is the network's fault, not the run's: retry (resuming from what was pushed).
     if (pushError) throw pushError;
 
+    // The whole log, from this host's file and (when this worker ran only part of the run) the shared store.
+    let wholeLog: Promise<WholeRunLog> | undefined;
+    const readWhole = () =>
+      (wholeLog ??= readWholeRunLog({
+        path: runLogPath(deps.dataDir, data.runId),
+        runId: data.runId,
+        ...(deps.runLogStore ? { store: deps.runLogStore } : {}),
+        log,
+      }));
     const hasCommits = result.tasks.some((t) => t.sha) || Boolean(remoteTip);
     if (config.runLog.commitToBranch && hasCommits) {
       await commitFileToBranch({
         repoDir: mirrorDir,
         branch,
         filePath: `.maestro/runs/${data.runId}.jsonl`,
-        content: fs.readFileSync(runLogPath(deps.dataDir, data.runId)),
+        content: Buffer.from((await readWhole()).text),
         message: `Maestro run log ${data.runId}`,
         author: deps.botIdentity,
         trailers: { "Maestro-Run": data.runId },
@@ -510,7 +528,7 @@ async function processRun(
     const logUrl = deps.runLogUrl?.(data.runId);
     // From the whole log, not this attempt's result: a retried job's earlier attempts did (and paid
     // for) the tasks this one skips.
-    const whole = summarizeRunLog((await readRunLog(runLogPath(deps.dataDir, data.runId))).events);
+    const whole = summarizeRunLog((await readWhole()).events);
     const summary: RunSummaryInput = {
       runId: data.runId,
       playbook: data.playbook.name,

@@ -12,6 +12,7 @@ import type { Redis } from "ioredis";
 import { loadEnvConfig } from "../config/env.js";
 import { createRedis } from "../queue/connection.js";
 import { QUEUE_NAME, resolvePrefix } from "../queue/names.js";
+import { RedisRunLogStore } from "../runlog/redis-store.js";
 import type { WorkerDeps } from "./deps.js";
 import { createRunProcessor, type RunJobResult } from "./processor.js";
 import { pruneOrphanWorktrees } from "./prune-orphans.js";
@@ -59,7 +60,19 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
   } catch (err) {
     opts.deps.log?.warn({ err: String(err) }, "could not prune orphaned worktrees");
   }
-  const processor = createRunProcessor({ ...opts.deps, store });
+  // Run logs also go to Redis, on this connection, so any serve links them and a run resumed elsewhere keeps one log.
+  const runLogStore =
+    opts.deps.runLogStore ??
+    (cfg.runLogMaxBytes > 0
+      ? new RedisRunLogStore(connection, prefix, { ttlSeconds: cfg.runLogTtlDays * 24 * 3600 })
+      : undefined);
+  const processor = createRunProcessor({
+    ...opts.deps,
+    store,
+    ...(runLogStore
+      ? { runLogStore, runLogMaxBytes: opts.deps.runLogMaxBytes ?? (cfg.runLogMaxBytes || undefined) }
+      : {}),
+  });
   const lockDuration = opts.lockDurationMs ?? cfg.lockDurationMs;
   const worker = new Worker<unknown, RunJobResult>(QUEUE_NAME, processor, {
     // BullMQ duplicates this connection for its blocking client.

@@ -243,9 +243,15 @@ describe("maestro run (CLI)", () => {
       "codex",
       "--model",
       "gpt-5-mini",
+      "--stall-timeout",
+      "2.5",
       "--dry-run",
     ]);
     expect(priced.stdout).toMatch(/cost: gpt-5-mini priced as gpt-5-mini/);
+    expect(priced.stdout).toMatch(/stall timeout 2\.5 min/);
+    const bad = await maestro(["run", DEMO, "--repo", repo, "--stall-timeout", "soon", "--dry-run"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--stall-timeout must be a positive number of minutes/);
   });
 
   it("validate reports a good playbook, and a bad one with its line number and exit 2", async () => {

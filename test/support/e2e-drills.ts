@@ -28,12 +28,26 @@ export interface GroupProcess {
   stop(): Promise<number | string>;
 }
 
-/** `maestro serve --port 0` or `maestro worker` from the sources, as the leader of a new process group. */
+/**
+ * `maestro serve --port 0` or `maestro worker` from the sources, as the leader of a new process group.
+ * `opts.args` go after the verb (`["--no-worker", "--port", "4000"]`: a --port there replaces the default 0); a serve
+ * with `--no-worker` is ready once it serves, without a worker's start-up line.
+ */
 export async function spawnInGroup(
   kind: "serve" | "worker",
   env: Record<string, string>,
+  opts: { args?: string[] } = {},
 ): Promise<GroupProcess> {
-  const args = ["--import", TSX, BIN, kind, ...(kind === "serve" ? ["--port", "0"] : [])];
+  const extra = opts.args ?? [];
+  const frontOnly = kind === "serve" && extra.includes("--no-worker");
+  const args = [
+    "--import",
+    TSX,
+    BIN,
+    kind,
+    ...(kind === "serve" && !extra.includes("--port") ? ["--port", "0"] : []),
+    ...extra,
+  ];
   const child = spawn(process.execPath, args, {
     env,
     stdio: ["ignore", "pipe", "pipe"],
@@ -54,7 +68,7 @@ export async function spawnInGroup(
     );
     const check = () => {
       const m = /serving on (http:\/\/\S+)/.exec(out);
-      if (/maestro worker: processing runs/.test(out) && (kind === "worker" || m)) {
+      if ((frontOnly || /maestro worker: processing runs/.test(out)) && (kind === "worker" || m)) {
         clearTimeout(timer);
         resolve(m ? m[1]! : "");
       }

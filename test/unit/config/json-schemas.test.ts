@@ -97,6 +97,13 @@ const goodEvents = [
     durationMs: 20,
     prUrl: "https://github.com/o/r/pull/1",
   },
+  {
+    ...stamp(10),
+    type: "log.truncated",
+    reason: "size_limit",
+    limitBytes: 33554432,
+    storedBytes: 33554000,
+  },
 ];
 const badEvents: Array<[string, Record<string, unknown>]> = [
   ["unknown type", { ...stamp(0), type: "task.exploded", index: 0 }],

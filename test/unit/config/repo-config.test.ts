@@ -12,6 +12,7 @@ describe("repo config", () => {
       maxConcurrentRuns: 2,
       taskTimeoutMinutes: 30,
       runTimeoutMinutes: 180,
+      stallTimeoutMinutes: 10,
     });
     expect(c.protectedPaths).toEqual([".github/workflows/**"]);
   });
