@@ -26,11 +26,12 @@ import {
   renderRunningComment,
   renderWaitingComment,
   type RunSummaryInput,
-  type SummaryTask,
   taskStatusText,
   usd,
 } from "../github/run-summary.js";
 import { renderTaskDetails } from "../github/task-details.js";
+import type { RunEvent } from "../runlog/events.js";
+import { foldProgress } from "./run-progress.js";
 import { BODY_BUDGET_BYTES } from "../github/body-limits.js";
 import { PlaybookError } from "../playbooks/errors.js";
 import { parsePlaybook } from "../playbooks/parse.js";
@@ -293,47 +294,45 @@ async function processRun(
       baseRef = await followUpBase({ mirrorDir, baseBranch: data.baseRef, branch, chain });
     }
 
-    // Progress for the status comment, from the run-log events.
-    const tasks: SummaryTask[] = playbook.tasks
-      .filter((t) => !t.done)
-      .map((t) => ({ index: t.index, text: t.text }));
-    const byIndex = new Map(tasks.map((t) => [t.index, t]));
-    let liveCost = 0;
-    let doneCost = 0;
-    const liveTokens = { input: 0, output: 0 };
-    const doneTokens = { input: 0, output: 0 };
-    let current: number | undefined;
-    const unpricedModels = new Set<string>();
+    // Progress for the status comment, folded from the run-log events (run-progress.ts).
+    const progress = foldProgress(playbook.tasks.filter((t) => !t.done));
     const startedAt = Date.now();
     // Linked from a collapsed task table's "…" rows while the run is going.
     const progressLogUrl = deps.runLogUrl?.(data.runId);
     const status = new StatusUpdater(statusComment, data.runId, deps.statusEditIntervalMs ?? 2000, log, {
       wait: () => spacing.wait(String(data.installationId)),
     });
-    const showProgress = () =>
+    const showProgress = () => {
       // A run being handed over shows no stop: the next worker continues the table.
-      shuttingDown() ||
+      if (shuttingDown()) return;
+      const p = progress.view();
       status.progress(
         renderRunningComment({
           runId: data.runId,
           playbook: data.playbook.name,
           branch,
-          tasks,
-          ...(current !== undefined ? { current } : {}),
-          tasksTotal: tasks.length,
-          costUsd: doneCost + liveCost,
+          tasks: p.tasks,
+          ...(p.current !== undefined ? { current: p.current } : {}),
+          tasksTotal: p.tasks.length,
+          costUsd: p.costUsd,
           agent,
           actor: data.trigger.actor,
           elapsedMs: Date.now() - startedAt,
-          tokens: {
-            input: doneTokens.input + liveTokens.input,
-            output: doneTokens.output + liveTokens.output,
-          },
-          ...(unpricedModels.size > 0 ? { unpricedModels: [...unpricedModels] } : {}),
+          tokens: p.tokens,
+          ...(p.unpricedModels.length > 0 ? { unpricedModels: p.unpricedModels } : {}),
           ...(progressLogUrl ? { logUrl: progressLogUrl } : {}),
         }),
       );
+    };
     showProgress();
+    const onRunEvent = (e: RunEvent) => {
+      if (progress.apply(e)) showProgress();
+      if (e.type !== "task.finished") return;
+      const p = progress.view();
+      void job
+        .updateProgress({ tasksFinished: p.tasksFinished, tasksTotal: p.tasks.length, costUsd: p.costUsd })
+        .catch(() => undefined);
+    };
 
     // Also to the shared store when there is one; a run resumed here from another worker continues its log.
     const runLog = await RunLogWriter.openShared({
@@ -350,56 +349,7 @@ async function processRun(
             },
           }
         : {}),
-      onEvent: (e) => {
-        switch (e.type) {
-          case "task.started":
-            current = e.index;
-            liveCost = 0;
-            delete byIndex.get(e.index)?.status;
-            showProgress();
-            break;
-          case "agent.usage":
-            // Usage events carry the task's running totals.
-            liveCost = e.costUsd;
-            liveTokens.input = e.inputTokens;
-            liveTokens.output = e.outputTokens;
-            if (e.priced === false) unpricedModels.add(e.model ?? "(not named by the agent)");
-            showProgress();
-            break;
-          case "task.committed": {
-            const t = byIndex.get(e.index);
-            if (t) Object.assign(t, { sha: e.sha, filesChanged: e.filesChanged });
-            break;
-          }
-          case "task.finished": {
-            const t = byIndex.get(e.index);
-            if (t)
-              Object.assign(t, {
-                status: e.status,
-                costUsd: e.costUsd,
-                durationMs: e.durationMs,
-                ...(e.error ? { error: e.error } : {}),
-              });
-            doneCost += e.costUsd;
-            liveCost = 0;
-            doneTokens.input += liveTokens.input;
-            doneTokens.output += liveTokens.output;
-            liveTokens.input = liveTokens.output = 0;
-            current = undefined;
-            if (e.status !== "skipped") showProgress();
-            void job
-              .updateProgress({
-                tasksFinished: tasks.filter((x) => x.status).length,
-                tasksTotal: tasks.length,
-                costUsd: doneCost,
-              })
-              .catch(() => undefined);
-            break;
-          }
-          default:
-            break;
-        }
-      },
+      onEvent: onRunEvent,
     });
 
     let pushError: unknown;
@@ -534,7 +484,7 @@ async function processRun(
       playbook: data.playbook.name,
       status: result.status,
       branch,
-      tasks: tasks.map((t) => {
+      tasks: progress.view().tasks.map((t) => {
         const o = whole.tasks.find((x) => x.index === t.index);
         return o?.status
           ? {
