@@ -2,7 +2,7 @@
 // unfinished task, verify, one commit per finished task, events to the run log. No GitHub, no Redis.
 import { getAgentAdapter } from "../agents/registry.js";
 import type { AgentResult } from "../agents/types.js";
-import { committedTasks } from "../git/checkpoints.js";
+import { committedTasks, type CommittedTask } from "../git/checkpoints.js";
 import { openCommitSession, type CommitSession } from "../git/commit.js";
 import { findProtectedChanges } from "../git/protected-paths.js";
 import { runGit } from "../git/run-git.js";
@@ -51,7 +51,11 @@ export async function runPlaybook(opts: RunPlaybookOptions): Promise<RunResult> 
     // Read now, before any agent ran in it: from here on Maestro's git uses this, never what .git says later.
     const gitDir = trustedGitDir(wt.path);
     const dotGit = fs.readFileSync(path.join(wt.path, ".git"));
-    const checkpoints = committedTasks({ cwd: wt.path, baseRef: baseSha });
+    // A branch made just now from the base holds no task commit: no `git log` to ask.
+    const checkpoints =
+      "created" in wt && wt.created
+        ? Promise.resolve(new Map<number, CommittedTask>())
+        : committedTasks({ cwd: wt.path, baseRef: baseSha });
     // One helper process stages and commits every task of the run (src/git/commit.ts). Started while
     // `git log` runs, so the blocking part of its spawn overlaps that process instead of adding to the run.
     commits = openCommitSession({ cwd: wt.path, author: opts.author });

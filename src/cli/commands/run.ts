@@ -10,6 +10,7 @@ import { parseRepoConfig, REPO_CONFIG_PATH } from "../../config/load-repo-config
 import { runBranchName } from "../../engine/branch-name.js";
 import { newRunId } from "../../engine/run-id.js";
 import { runPlaybook } from "../../engine/run-playbook.js";
+import { GitError } from "../../git/errors.js";
 import { runGit } from "../../git/run-git.js";
 import { branchExists, currentBranch, resolveRef } from "../../git/refs.js";
 import { loadPlaybookFile } from "../../playbooks/load.js";
@@ -64,6 +65,9 @@ export async function runCommand(playbookArg: string, flags: RunCommandOptions, 
   const maxCostFlag = parseMaxCost(flags.maxCost);
   const stallFlag = parseMinutes("--stall-timeout", flags.stallTimeout);
 
+  // The sandbox probe (two bwrap processes) needs nothing of the repo: it runs while git answers below.
+  const sandboxProbe = resolveSandbox(io.env, "auto", flags.sandbox === false);
+  sandboxProbe.catch(() => undefined); // awaited below; an early usage error must not leave it unhandled
   const repoDir = await findRepoRoot(path.resolve(io.cwd, flags.repo ?? "."));
   const config = loadLocalRepoConfig(repoDir);
   const playbook = await loadPlaybook(playbookArg, repoDir, io.cwd);
@@ -84,7 +88,7 @@ export async function runCommand(playbookArg: string, flags: RunCommandOptions, 
   const runTimeoutMinutes = config.limits.runTimeoutMinutes;
   const stallTimeoutMinutes = stallFlag ?? config.limits.stallTimeoutMinutes;
   const pending = playbook.tasks.filter((t) => !t.done);
-  const sandbox = await resolveSandbox(io.env, "auto", flags.sandbox === false).catch((err: unknown) => {
+  const sandbox = await sandboxProbe.catch((err: unknown) => {
     if (err instanceof SandboxConfigError) throw new CliError(err.message);
     throw err;
   });
@@ -110,6 +114,11 @@ export async function runCommand(playbookArg: string, flags: RunCommandOptions, 
     return EXIT.OK;
   }
 
+  // Independent git questions, asked at once.
+  const identity = localGitIdentity(repoDir);
+  const continuingP =
+    flags.branch !== undefined ? branchExists(repoDir, flags.branch) : Promise.resolve(false);
+  continuingP.catch(() => undefined);
   const baseRef = flags.base ?? (await currentBranch(repoDir)) ?? "HEAD";
   await resolveRef(repoDir, baseRef).catch(() => {
     throw new CliError(`--base ${baseRef}: no such branch or commit in ${repoDir}.`);
@@ -117,7 +126,7 @@ export async function runCommand(playbookArg: string, flags: RunCommandOptions, 
   const runId = newRunId();
   const branch =
     flags.branch ?? runBranchName({ prefix: config.branchPrefix, playbook: playbook.name, runId });
-  const continuing = flags.branch !== undefined && (await branchExists(repoDir, flags.branch));
+  const continuing = await continuingP;
 
   const dataDirAbs = resolveDataDir(io.env, io.cwd);
   excludeFromRepo(repoDir, dataDirAbs);
@@ -137,7 +146,7 @@ export async function runCommand(playbookArg: string, flags: RunCommandOptions, 
   });
 
   io.stderr.write(`${sandbox.notice}\n`);
-  const coAuthor = await localGitIdentity(repoDir);
+  const coAuthor = await identity;
   const result = await runPlaybook({
     runId,
     repoDir,
@@ -221,14 +230,18 @@ function parseMaxCost(value: string | undefined): number | undefined {
 async function findRepoRoot(dir: string): Promise<string> {
   if (!fs.existsSync(dir)) throw new CliError(`--repo ${dir}: no such directory.`);
   try {
-    const { stdout } = await runGit(["rev-parse", "--show-toplevel"], { cwd: dir });
-    const root = stdout.trim();
-    await resolveRef(root, "HEAD").catch(() => {
-      throw new CliError(`${root} has no commits yet: make a first commit, then run again.`);
+    // One process: the top level, then HEAD's commit (git prints the first and fails when there is no commit yet).
+    const { stdout } = await runGit(["rev-parse", "--show-toplevel", "--verify", "HEAD^{commit}"], {
+      cwd: dir,
     });
-    return root;
+    return stdout.split("\n")[0]!.trim();
   } catch (err) {
-    if (err instanceof CliError) throw err;
+    if (err instanceof GitError && err.kind === "bad_ref") {
+      const root = (
+        await runGit(["rev-parse", "--show-toplevel"], { cwd: dir }).catch(() => null)
+      )?.stdout.trim();
+      throw new CliError(`${root || dir} has no commits yet: make a first commit, then run again.`);
+    }
     throw new CliError(
       `${dir} is not inside a git repository: run maestro in a git checkout or pass --repo DIR.`,
     );
@@ -288,8 +301,12 @@ function excludeFromRepo(repoDir: string, dataDir: string): void {
 
 async function localGitIdentity(repoDir: string): Promise<{ name: string; email: string } | undefined> {
   try {
-    const name = (await runGit(["config", "user.name"], { cwd: repoDir })).stdout.trim();
-    const email = (await runGit(["config", "user.email"], { cwd: repoDir })).stdout.trim();
+    const [name, email] = (
+      await Promise.all([
+        runGit(["config", "user.name"], { cwd: repoDir }),
+        runGit(["config", "user.email"], { cwd: repoDir }),
+      ])
+    ).map((r) => r.stdout.trim());
     return name && email ? { name, email } : undefined;
   } catch {
     return undefined;
