@@ -85,6 +85,17 @@ const benches: Record<string, { title: string; run: () => Promise<string> }> = {
         repeats: repeats(3),
       }),
   },
+  "run-page-viewers": {
+    title: "Webhook intake with live run pages open",
+    run: async () =>
+      (await import("./run-page-viewers.js")).benchRunPageViewers({
+        rounds: repeats(6),
+        durationS: Number(process.env.BENCH_DURATION_S ?? 5),
+        connections: 10,
+        viewers: Number(process.env.BENCH_VIEWERS ?? 50),
+        eventsPerS: Number(process.env.BENCH_VIEWER_EVENTS_PER_S ?? 50),
+      }),
+  },
   "claude-code": {
     title: "Same 3-task playbook with the real Claude Code CLI",
     run: () => benchClaudeCode(repeats(5)),

@@ -5,6 +5,7 @@
 import { Command, CommanderError } from "commander";
 import { CliError, EXIT } from "./exit-codes.js";
 import type { CliIO, RunCommandOptions } from "./commands/run.js";
+import type { SetupFlags } from "./commands/setup.js";
 
 export async function main(argv: string[], io: CliIO): Promise<number> {
   let exitCode: number = EXIT.OK;
@@ -69,10 +70,31 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
 
   program
     .command("doctor")
-    .description("check git, the sandbox, Redis, agent binaries and GitHub App credentials")
-    .action(async () => {
+    .description(
+      "check what a deployment needs: app credentials (GET /app), webhook secret, Redis and its eviction policy, the sandbox, agent CLIs, disk, the public URL; exit 3 on a ✗",
+    )
+    .option("--json", "print the checks as one JSON document")
+    .action(async (flags: { json?: boolean }) => {
       const { doctorCommand } = await import("./commands/doctor.js");
-      exitCode = await doctorCommand(io);
+      exitCode = await doctorCommand(await withDotEnv(io), { json: Boolean(flags.json) });
+    });
+
+  program
+    .command("setup")
+    .description(
+      "register the GitHub App from app.yml in a browser (manifest flow); writes .env and the app's key here",
+    )
+    .option("--port <port>", "port of the local page (default: PORT or 3000; 0 picks a free one)")
+    .option(
+      "--webhook-url <url>",
+      "where GitHub sends webhooks, e.g. a smee.io channel (default: MAESTRO_PUBLIC_URL + /api/github/webhooks)",
+    )
+    .option("--org <login>", "preselect an organization as the app's owner (default: your account)")
+    .option("--name <name>", "the app's name on GitHub, unique there (default: app.yml's)")
+    .option("--force", "replace the app credentials .env already holds (its other lines are kept)")
+    .action(async (flags: SetupFlags) => {
+      const { setupCommand } = await import("./commands/setup.js");
+      exitCode = await setupCommand(flags, io);
     });
 
   program
@@ -86,7 +108,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
       "the webhook front and its pages only: runs are left to `maestro worker` processes (run logs come from Redis)",
     )
     .action(async (flags: { port?: string; worker: boolean }) => {
-      exitCode = await serveCommand(io, flags.port, flags.worker);
+      exitCode = await serveCommand(await withDotEnv(io), flags.port, flags.worker);
     });
 
   program
@@ -96,7 +118,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     )
     .action(async () => {
       const { runWorkerCommand } = await import("./worker.js");
-      exitCode = await runWorkerCommand(io.env, {
+      exitCode = await runWorkerCommand((await withDotEnv(io)).env, {
         ...(io.signal ? { signal: io.signal } : {}),
         stderr: io.stderr,
       });
@@ -169,9 +191,24 @@ async function serveCommand(io: CliIO, portFlag?: string, withWorker = true): Pr
   const workerExit = await runWorkerCommand(io.env, {
     ...(io.signal ? { signal: io.signal } : {}),
     stderr: io.stderr,
+    log: server.log, // one logger per process
   });
   await server.close();
   return workerExit;
+}
+
+/** io with ./.env's variables added where the environment has none (`maestro setup` writes that file). */
+async function withDotEnv(io: CliIO): Promise<CliIO> {
+  const { loadDotEnv } = await import("./dotenv.js");
+  let loaded;
+  try {
+    loaded = loadDotEnv(io.cwd, io.env);
+  } catch (err) {
+    throw new CliError((err as Error).message);
+  }
+  if (loaded.applied.length > 0)
+    io.stderr.write(`maestro: read ${loaded.file} (${loaded.applied.join(", ")})\n`);
+  return { ...io, env: loaded.env };
 }
 
 /** Resolves on the signal's abort (runCli aborts it on SIGINT/SIGTERM), else on SIGTERM/SIGINT. */

@@ -17,20 +17,23 @@ import { resolvePrefix } from "../queue/names.js";
 import { RedisRunLogStore } from "../runlog/redis-store.js";
 import { createRunQueue } from "../queue/run-queue.js";
 import { secretsFromEnv } from "../security/redact.js";
+import { createLogger, type Logger } from "../logging/logger.js";
 
 export const DEFAULT_WEBHOOK_PATH = "/api/github/webhooks";
-const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal"] as const;
-type LogLevel = (typeof LOG_LEVELS)[number];
 
 export interface StartServerOptions {
   env: NodeJS.ProcessEnv;
   /** Overrides PORT; 0 picks a free port. */
   port?: number;
+  /** The process's logger (src/logging/logger.ts), also Probot's; default: one on stderr from LOG_LEVEL. */
+  log?: Logger;
 }
 
 export interface RunningServer {
   url: string;
   metrics: Metrics;
+  /** The logger it writes with (also Probot's): `maestro serve` hands it to its worker. */
+  log: Logger;
   close(): Promise<void>;
 }
 
@@ -80,8 +83,12 @@ export function readAppCredentials(env: NodeJS.ProcessEnv): AppCredentials {
   if (webhookSecret === undefined)
     problems.push("WEBHOOK_SECRET is not set (the webhook secret entered on the GitHub App's settings page)");
   if (problems.length > 0) {
+    // No app at all yet: say how to get one, not only what is missing.
+    const hint = problems.some((p) => p.includes(" is not set"))
+      ? "\nNo GitHub App yet? Run `maestro setup` in this directory: it registers the app on GitHub and writes .env, which maestro reads from the directory it starts in."
+      : "";
     throw new Error(
-      `Cannot start the Maestro server; missing or invalid GitHub App credentials:\n${problems.map((p) => `- ${p}`).join("\n")}`,
+      `Cannot start the Maestro server; missing or invalid GitHub App credentials:\n${problems.map((p) => `- ${p}`).join("\n")}${hint}`,
     );
   }
   return { appId: Number(appIdText), privateKey: privateKey!, webhookSecret: webhookSecret! };
@@ -110,8 +117,13 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   const creds = readAppCredentials(env);
   const cfg = loadEnvConfig(env);
   const baseUrl = cfg.gheHost ? `${cfg.gheProtocol}://${cfg.gheHost}/api/v3` : undefined;
-  const logLevelText = value(env, "LOG_LEVEL");
-  const logLevel = LOG_LEVELS.includes(logLevelText as LogLevel) ? (logLevelText as LogLevel) : "info";
+  // pino with ISO time, LOG_LEVEL (a bad value stops start-up) and secrets redacted; Probot logs through it too.
+  const log =
+    opts.log ??
+    createLogger({
+      env,
+      secrets: [creds.privateKey, creds.webhookSecret, ...(cfg.logSigningKey ? [cfg.logSigningKey] : [])],
+    });
   const webhookPath = value(env, "WEBHOOK_PATH") ?? DEFAULT_WEBHOOK_PATH;
   const portText = value(env, "PORT");
   const port = opts.port ?? (portText !== undefined ? Number(portText) : 3000);
@@ -138,7 +150,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     appId: creds.appId,
     privateKey: creds.privateKey,
     secret: creds.webhookSecret,
-    logLevel,
+    log,
     ...(baseUrl ? { baseUrl } : {}),
     ...(writeLimiter ? { Octokit: withWriteLimiter(ProbotOctokit, writeLimiter) } : {}),
   });
@@ -223,6 +235,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   return {
     url: `http://${host && host !== "0.0.0.0" && host !== "::" ? shownHost : "127.0.0.1"}:${addr.port}`,
     metrics,
+    log,
     async close() {
       if (closed) return;
       closed = true;

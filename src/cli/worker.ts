@@ -3,9 +3,10 @@ import { agentPolicyFromEnv } from "../config/agent-policy.js";
 import { loadEnvConfig } from "../config/env.js";
 import { resolveSandbox, type ResolvedSandbox } from "../sandbox/setup.js";
 import { openWriteLimiter } from "../github/write-limiter.js";
-import { signRunLogUrl } from "../http/run-log-link.js";
+import { signRunLogUrl, signRunPageUrl } from "../http/run-log-link.js";
 import { botIdentity, createAppAuth, lookupBotIdentity } from "../workers/installation.js";
 import { startWorker, type RunningWorker } from "../workers/worker.js";
+import { createLogger, type Logger } from "../logging/logger.js";
 import { startMemorySampler, type MemorySampler } from "./memory-sampler.js";
 import { githubApiBaseUrl, readAppCredentials } from "./serve.js";
 
@@ -15,6 +16,8 @@ export interface WorkerCommandOptions {
   stderr?: NodeJS.WritableStream;
   /** Called once the worker runs (tests). */
   onStarted?: (w: RunningWorker) => void;
+  /** The process's logger (serve passes its own); default: one on stderr (src/logging/logger.ts). */
+  log?: Logger;
 }
 
 /** Runs until SIGTERM/SIGINT (or opts.signal); returns the exit code. */
@@ -23,7 +26,7 @@ export async function runWorkerCommand(
   opts: WorkerCommandOptions = {},
 ): Promise<number> {
   const stderr = opts.stderr ?? process.stderr;
-  let cfg, creds, agentPolicy, sandbox: ResolvedSandbox;
+  let cfg, creds, agentPolicy, sandbox: ResolvedSandbox, log: Logger;
   let memory: MemorySampler | undefined;
   try {
     cfg = loadEnvConfig(env);
@@ -34,6 +37,8 @@ export async function runWorkerCommand(
       ...env,
       WEBHOOK_SECRET: env.WEBHOOK_SECRET?.trim() || "not-used-by-worker",
     });
+    // pino: ISO time, LOG_LEVEL, secrets redacted (the key by value too: PRIVATE_KEY_PATH is not in the env).
+    log = opts.log ?? createLogger({ env, destination: stderr, secrets: [creds.privateKey] });
     // Hidden debugging aid (bench/worker-memory.ts): memory samples as JSON lines.
     const memoryFile = env.MAESTRO_DEBUG_MEMORY_FILE?.trim();
     if (memoryFile) memory = startMemorySampler(memoryFile);
@@ -44,7 +49,7 @@ export async function runWorkerCommand(
   const baseUrl = githubApiBaseUrl(env);
   // GitHub write spacing shared with the other workers and serve (MAESTRO_SHARED_WRITE_LIMIT).
   const writeLimit = openWriteLimiter(env, {
-    warn: (o, m) => stderr.write(`${JSON.stringify({ level: "warn", msg: m, ...o })}\n`),
+    warn: (o, m) => log.warn(o, m),
   });
   const auth = createAppAuth({
     appId: creds.appId,
@@ -90,26 +95,29 @@ export async function runWorkerCommand(
         ? {
             runLogUrl: (runId: string) =>
               signRunLogUrl({ publicUrl: cfg.publicUrl!, runId, key: cfg.logSigningKey! }),
+            runPageUrl: (runId: string) =>
+              signRunPageUrl({ publicUrl: cfg.publicUrl!, runId, key: cfg.logSigningKey! }),
           }
         : {}),
-      log: {
-        info: (o, m) => stderr.write(`${JSON.stringify({ level: "info", msg: m, ...o })}\n`),
-        warn: (o, m) => stderr.write(`${JSON.stringify({ level: "warn", msg: m, ...o })}\n`),
-        error: (o, m) => stderr.write(`${JSON.stringify({ level: "error", msg: m, ...o })}\n`),
-      },
+      // Each run's lines carry runId, repo and installation (a child made where the run starts).
+      log,
     },
   });
   memory?.mark("ready");
   opts.onStarted?.(running);
   stderr.write(`maestro worker: ${sandbox.notice}\n`);
   if (!sandbox.setup && env.PRIVATE_KEY?.trim()) {
-    stderr.write(
+    log.warn(
+      {},
       "maestro worker: WARNING: the app's key is in PRIVATE_KEY, and agents run outside a sandbox: anything they " +
-        "start can read it from this process's /proc/<pid>/environ. Prefer PRIVATE_KEY_PATH (a file only this user reads).\n",
+        "start can read it from this process's /proc/<pid>/environ. Prefer PRIVATE_KEY_PATH (a file only this user reads).",
     );
   }
   if (sandbox.problem)
-    stderr.write("maestro worker: every run will be refused until the sandbox can start\n");
+    log.warn(
+      { problem: sandbox.problem },
+      "maestro worker: every run will be refused until the sandbox can start",
+    );
   stderr.write(`maestro worker: processing runs (concurrency ${cfg.concurrency})\n`);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();

@@ -33,6 +33,8 @@ export interface RunSummaryInput {
   durationMs?: number;
   /** Link to the JSONL run log, when MAESTRO_PUBLIC_URL is set. */
   logUrl?: string;
+  /** Link to the live run page (served by `maestro serve`), when MAESTRO_PUBLIC_URL is set. */
+  pageUrl?: string;
   prUrl?: string;
   error?: string;
   actor?: string;
@@ -242,6 +244,8 @@ export function renderRunningComment(input: {
   unpricedModels?: string[];
   /** The run log, linked from a collapsed table's "…" rows. */
   logUrl?: string;
+  /** The live run page. */
+  pageUrl?: string;
 }): string {
   const finished = input.tasks.filter((t) => t.status !== undefined).length;
   const who = [
@@ -263,6 +267,7 @@ export function renderRunningComment(input: {
       "",
       table,
       "",
+      ...(input.pageUrl ? [`- Live run page: ${input.pageUrl}`] : []),
       `- Cancel it: \`/maestro cancel ${input.runId}\``,
       "",
     ].join("\n");
@@ -308,6 +313,7 @@ export function renderFinishedComment(s: RunSummaryInput): string {
     if (s.prUrl) lines.push("", `Draft pull request: ${s.prUrl}`);
     else if (s.tasksDone === 0) lines.push("", "Nothing was committed, so no pull request was opened.");
     lines.push("", table);
+    if (s.pageUrl) lines.push("", `Live run page: ${s.pageUrl}`);
     if (s.logUrl) lines.push("", `Run log: ${s.logUrl}`);
     if (s.status !== "succeeded")
       lines.push("", `Resume it from its first unfinished task: \`/maestro retry ${s.runId}\``);
@@ -329,7 +335,9 @@ export function renderPullRequestBody(
       table,
       "",
       ...(details ? ["### What each task did", "", details, ""] : []),
-      `Run \`${s.runId}\`, branch \`${s.branch}\`.` + (s.logUrl ? ` Run log: ${s.logUrl}` : ""),
+      `Run \`${s.runId}\`, branch \`${s.branch}\`.` +
+        (s.pageUrl ? ` Live run page: ${s.pageUrl}` : "") +
+        (s.logUrl ? ` Run log: ${s.logUrl}` : ""),
       ...(s.isPullRequest ? [] : ["", `Refs #${s.issueNumber}`]),
       "",
       pullRequestMarker(s.runId),

@@ -4,6 +4,7 @@ import type { Redis } from "ioredis";
 import { liveness, readiness, type HealthCheck } from "./health.js";
 import type { Metrics } from "./metrics.js";
 import { serveRunLog, type RunLogRouteDeps } from "./run-log-route.js";
+import { serveRunPage, type RunPageDeps } from "./run-page-route.js";
 
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
 
@@ -11,8 +12,9 @@ export interface HttpRoutesDeps {
   redis: Pick<Redis, "ping" | "status">;
   metrics: Metrics;
   readyTimeoutMs?: number;
-  /** Serves GET /maestro/runs/<runId>.jsonl?exp&sig from the artifact store when given. */
-  runLogs?: RunLogRouteDeps;
+  /** Serves GET /maestro/runs/<runId>.jsonl?exp&sig from the artifact store when given, and the live run page
+   * GET /maestro/runs/<runId>?exp&sig with its event stream /maestro/runs/<runId>/events (run-page-route.ts). */
+  runLogs?: RunLogRouteDeps & RunPageDeps;
   /** Answers everything under /maestro/admin, any method (src/http/admin/operator-view.ts); false elsewhere. */
   admin?: RouteHandler;
 }
@@ -42,7 +44,8 @@ export function createHttpRoutes(deps: HttpRoutesDeps): RouteHandler {
         return true;
       }
       default:
-        return deps.runLogs ? serveRunLog(deps.runLogs, req, res) : false;
+        if (!deps.runLogs) return false;
+        return (await serveRunLog(deps.runLogs, req, res)) || serveRunPage(deps.runLogs, req, res);
     }
   };
 }

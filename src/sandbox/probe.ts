@@ -46,7 +46,8 @@ async function probe(pathVar: string): Promise<SandboxProbe> {
       problem:
         `bubblewrap cannot create its namespaces here (${why}). Allow unprivileged user namespaces ` +
         "(sysctl kernel.unprivileged_userns_clone=1 / user.max_user_namespaces > 0), or in a container run with " +
-        "a seccomp/AppArmor profile that permits them (e.g. docker --security-opt seccomp=unconfined --security-opt apparmor=unconfined)",
+        "a seccomp/AppArmor profile that permits them and an unmasked /proc (docker: --security-opt seccomp=unconfined " +
+        "--security-opt apparmor=unconfined --security-opt systempaths=unconfined; see docs/deploy.md)",
     };
   }
 }

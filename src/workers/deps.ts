@@ -17,6 +17,8 @@ export interface WorkerLog {
   info(obj: object, msg?: string): void;
   warn(obj: object, msg?: string): void;
   error(obj: object, msg?: string): void;
+  /** A logger whose every line carries `bindings` (pino's child); processRun binds runId, repo, installation. */
+  child?(bindings: Record<string, unknown>): WorkerLog;
 }
 
 export interface WorkerDeps {
@@ -33,6 +35,8 @@ export interface WorkerDeps {
   agentEnv: NodeJS.ProcessEnv;
   /** The link to a run's log for the PR body and status comment (signed and expiring); none when unset. */
   runLogUrl?: (runId: string) => string;
+  /** The link to a run's live page (served by `maestro serve`, same signature scheme); none when unset. */
+  runPageUrl?: (runId: string) => string;
   /** The run-log store every host reads (issue 14): each event also goes there, and a run resumed on another
    * worker continues the one log. startWorker builds it on its Redis connection (unless MAESTRO_RUN_LOG_MAX_MB=0). */
   runLogStore?: RunLogStore;

@@ -55,6 +55,7 @@ import { CancelRegistry } from "./cancel-registry.js";
 import { EditSpacing } from "./edit-spacing.js";
 import { preflight } from "./preflight.js";
 import { silentLog, type Installation, type WorkerDeps } from "./deps.js";
+import { depsForRun } from "../logging/run-context.js";
 import { readMirrorRepoConfig } from "./repo-config.js";
 import { branchFor, followUpBase, resumeChain, syncRunBranch } from "./run-branch.js";
 import { RunStatusComment } from "../github/run-status-comment.js";
@@ -113,7 +114,7 @@ export function createRunProcessor(deps: WorkerDeps): RunProcessor {
     const cancelSignal = await cancels.watch(data.runId);
     const run = processRun(
       spacing,
-      deps,
+      depsForRun(deps, data),
       job,
       token,
       data,
@@ -299,6 +300,7 @@ async function processRun(
     const startedAt = Date.now();
     // Linked from a collapsed task table's "…" rows while the run is going.
     const progressLogUrl = deps.runLogUrl?.(data.runId);
+    const pageUrl = deps.runPageUrl?.(data.runId);
     const status = new StatusUpdater(statusComment, data.runId, deps.statusEditIntervalMs ?? 2000, log, {
       wait: () => spacing.wait(String(data.installationId)),
     });
@@ -321,6 +323,7 @@ async function processRun(
           tokens: p.tokens,
           ...(p.unpricedModels.length > 0 ? { unpricedModels: p.unpricedModels } : {}),
           ...(progressLogUrl ? { logUrl: progressLogUrl } : {}),
+          ...(pageUrl ? { pageUrl } : {}),
         }),
       );
     };
@@ -509,6 +512,7 @@ async function processRun(
       ...(whole.durationMs !== undefined ? { durationMs: whole.durationMs } : {}),
       actor: data.trigger.actor,
       ...(logUrl ? { logUrl } : {}),
+      ...(pageUrl ? { pageUrl } : {}),
       ...(result.error ? { error: redact(result.error) } : {}),
     };
 
@@ -625,7 +629,8 @@ async function publishCheckRun(
       title: `${summary.tasksDone}/${summary.tasksTotal} tasks done, ${usd(summary.costUsd)}`,
       summary: renderFinishedComment(summary),
       text: renderTaskDetails(summary.tasks, taskStatusText, BODY_BUDGET_BYTES - 1000),
-      ...(summary.logUrl ? { detailsUrl: summary.logUrl } : {}),
+      // "Details" opens the run's page (the whole story, readable); else the raw log.
+      ...(summary.pageUrl || summary.logUrl ? { detailsUrl: summary.pageUrl ?? summary.logUrl } : {}),
     });
   } catch (err) {
     const code = httpStatus(err);

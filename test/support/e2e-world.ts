@@ -20,6 +20,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import fs from "node:fs";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { Redis } from "ioredis";
@@ -55,13 +56,19 @@ export interface MaestroProcess {
   stop(signal?: NodeJS.Signals): Promise<number | string>;
 }
 
-/** Spawns `maestro serve --port 0` or `maestro worker` from the sources (tsx), with exactly `env`. */
+/** Spawns `maestro serve --port <port, default 0>` or `maestro worker` from the sources (tsx), with exactly `env`. */
 export async function spawnMaestro(
   kind: "serve" | "worker",
   env: Record<string, string>,
+  /** cwd: where it starts (default the repo root); `maestro setup`'s .env is read from there. */
+  opts: { port?: number; cwd?: string } = {},
 ): Promise<MaestroProcess> {
-  const args = ["--import", TSX, BIN, kind, ...(kind === "serve" ? ["--port", "0"] : [])];
-  const child = spawn(process.execPath, args, { env, stdio: ["ignore", "pipe", "pipe"], cwd: ROOT });
+  const args = ["--import", TSX, BIN, kind, ...(kind === "serve" ? ["--port", String(opts.port ?? 0)] : [])];
+  const child = spawn(process.execPath, args, {
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+    cwd: opts.cwd ?? ROOT,
+  });
   let out = "";
   child.stdout!.on("data", (c: Buffer) => (out += c.toString()));
   child.stderr!.on("data", (c: Buffer) => (out += c.toString()));
@@ -110,6 +117,9 @@ export interface E2EWorldOptions {
   github?: LocalGitHubOptions;
   /** Extra variables for maestro serve (e.g. MAESTRO_CONCURRENCY). */
   env?: Record<string, string>;
+  /** Serve on a port chosen before it starts, named by MAESTRO_PUBLIC_URL, with MAESTRO_LOG_SIGNING_KEY set
+   * (E2E_SIGNING_KEY): status comments and PRs then carry signed links to the run log and the live run page. */
+  publicUrl?: boolean;
 }
 
 export interface MakeRepoOptions {
@@ -171,8 +181,23 @@ export interface E2EWorld {
   close(): Promise<void>;
 }
 
+/** MAESTRO_LOG_SIGNING_KEY of a world started with publicUrl. */
+export const E2E_SIGNING_KEY = "e2e-world-run-log-signing-key";
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
 export async function startE2EWorld(opts: E2EWorldOptions = {}): Promise<E2EWorld> {
   const gh = await startLocalGitHub({ appId: 31337, ...opts.github });
+  const port = opts.publicUrl ? await freePort() : 0;
   const tmp = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "maestro-e2e-")));
   const dataDir = path.join(tmp, "data");
   fs.mkdirSync(dataDir);
@@ -192,13 +217,16 @@ export async function startE2EWorld(opts: E2EWorldOptions = {}): Promise<E2EWorl
     MAESTRO_REPO_AGENT_COMMAND: "allow",
     MAESTRO_SANDBOX_READ_PATHS: path.join(ROOT, "test/fixtures/agents"),
     ...gh.env(),
+    ...(opts.publicUrl
+      ? { MAESTRO_PUBLIC_URL: `http://127.0.0.1:${port}`, MAESTRO_LOG_SIGNING_KEY: E2E_SIGNING_KEY }
+      : {}),
     ...opts.env,
   };
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
   const queue = createRunQueue(redis, prefix);
   let serve: MaestroProcess;
   try {
-    serve = await spawnMaestro("serve", env);
+    serve = await spawnMaestro("serve", env, { port });
   } catch (err) {
     await gh.close();
     await queue.close();
@@ -333,7 +361,7 @@ export async function startE2EWorld(opts: E2EWorldOptions = {}): Promise<E2EWorl
         .join("\n");
     },
     async restartServe() {
-      serve = await spawnMaestro("serve", env);
+      serve = await spawnMaestro("serve", env, { port });
       gh.setWebhookUrl(`${serve.url}/api/github/webhooks`);
       return serve;
     },

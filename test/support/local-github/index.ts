@@ -51,6 +51,7 @@ import { AppAuth, type Credential, type IssuedToken } from "./app-auth.js";
 import { commitFiles, commitsBetween, createBareRepo, git, revParse } from "./git.js";
 import { gitService, parseGitPath, serveGit } from "./git-http.js";
 import {
+  appJson,
   repoJson,
   repoKey,
   userJson,
@@ -64,6 +65,13 @@ import {
   type Role,
   type User,
 } from "./model.js";
+import {
+  conversionJson,
+  ManifestCodes,
+  manifestPageOwner,
+  manifestProblem,
+  type ManifestRecord,
+} from "./manifests.js";
 import { handlers, notFound, type RestReply } from "./rest.js";
 import { State } from "./state.js";
 import {
@@ -174,6 +182,11 @@ export interface LocalGitHub {
   expireTokens(): void;
   /** A token for the installation, as the app would get one (for tests that call the API or git directly). */
   issueToken(installationId?: number): string;
+  /** A manifest code, as GitHub's "new app" page gives one once the user confirmed (manifests.ts); `org`: an
+   * organization's page. Its conversion hands out this server's one app. */
+  manifestCode(manifest: Record<string, unknown>, opts?: { org?: string; ttlMs?: number }): string;
+  /** Makes every manifest code minted so far expired (GitHub's last an hour). */
+  expireManifestCodes(): void;
 
   createRepo(opts: {
     owner: string;
@@ -273,7 +286,12 @@ const APP_ROUTES = new Set([
   "GET /app/installations",
   "GET /repos/{owner}/{repo}/installation",
 ]);
-const ANONYMOUS_OK = new Set(["GET /users/{username}", "GET /meta", "GET /zen"]);
+const ANONYMOUS_OK = new Set([
+  "GET /users/{username}",
+  "GET /meta",
+  "GET /zen",
+  "POST /app-manifests/{code}/conversions",
+]);
 const SECONDARY_MESSAGE =
   "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID LOCAL.";
 
@@ -331,6 +349,10 @@ export async function startLocalGitHub(opts: LocalGitHubOptions = {}): Promise<L
   const deliveries: Delivery[] = [];
   const pushes: PushRecord[] = [];
   const installations = new Set<number>([defaultInstallation]);
+  const manifests = new ManifestCodes();
+  /** Who is signed in on the web pages (the personal account a manifest registers an app for). */
+  const manifestOwner = (org: string): ManifestRecord["owner"] =>
+    org ? { login: org, type: "Organization" } : { login: "monalisa", type: "User" };
 
   const problem = (text: string) => problems.push(text);
 
@@ -656,9 +678,56 @@ export async function startLocalGitHub(opts: LocalGitHubOptions = {}): Promise<L
         const r = state.repo(params.owner!, params.repo!);
         return r ? { status: 200, body: installationJson(r.installationId) } : notFound();
       }
+      case "POST /app-manifests/{code}/conversions": {
+        // Unknown, used and expired codes all get GitHub's 404.
+        const rec = manifests.take(params.code!);
+        if (!rec)
+          return notFound("https://docs.github.com/rest/apps/apps#create-a-github-app-from-a-manifest");
+        const hook = (rec.manifest.hook_attributes as { url?: unknown } | undefined)?.url;
+        if (typeof hook === "string") webhookUrl = hook;
+        if (typeof rec.manifest.name === "string") state.app.name = rec.manifest.name;
+        const owner = state.user(rec.owner.login, rec.owner.type);
+        const json = appJson(state.app, owner, state.urls);
+        return { status: 201, body: conversionJson(rec, { json, pem: privateKey, webhookSecret }) };
+      }
       default:
         return { status: 0 };
     }
+  }
+
+  /** GitHub's "new app" web page, as if the user confirmed at once: back to redirect_url with a code. */
+  async function newAppFromManifest(req: IncomingMessage, res: ServerResponse, url: URL, org: string) {
+    const rec: RecordedRequest = {
+      at: Date.now(),
+      method: "POST",
+      path: url.pathname,
+      query: url.search,
+      route: null,
+      status: 0,
+      auth: "anonymous",
+    };
+    requests.push(rec);
+    const text = new URLSearchParams((await readBody(req)).toString("utf8")).get("manifest");
+    const wrong =
+      manifestProblem(text) ??
+      (typeof (JSON.parse(text!) as { redirect_url?: unknown }).redirect_url === "string"
+        ? null
+        : "no redirect_url: the local GitHub has no page to show, it can only send the browser back");
+    if (wrong) {
+      problem(`POST ${url.pathname}: GitHub would refuse this manifest: ${wrong}`);
+      rec.status = 422;
+      res.writeHead(422, { "content-type": "text/plain" }).end(`Invalid manifest: ${wrong}\n`);
+      return;
+    }
+    const manifest = JSON.parse(text!) as Record<string, unknown>;
+    rec.body = manifest;
+    const code = manifests.mint(manifest, manifestOwner(org));
+    const back = new URL(manifest.redirect_url as string);
+    back.searchParams.set("code", code);
+    const st = url.searchParams.get("state");
+    if (st !== null) back.searchParams.set("state", st);
+    rec.status = 302;
+    res.writeHead(302, { location: back.toString() }).end();
   }
 
   async function gitRequest(
@@ -743,6 +812,11 @@ export async function startLocalGitHub(opts: LocalGitHubOptions = {}): Promise<L
           await gitRequest(req, res, url, g);
           return;
         }
+        const manifestPage = req.method === "POST" ? manifestPageOwner(url.pathname) : null;
+        if (manifestPage !== null) {
+          await newAppFromManifest(req, res, url, manifestPage);
+          return;
+        }
         problem(`${req.method} ${url.pathname}: neither /api/v3/… nor /{owner}/{repo}.git`);
         res.writeHead(404, { "content-type": "text/plain" }).end("Not Found\n");
       } catch (err) {
@@ -792,6 +866,12 @@ export async function startLocalGitHub(opts: LocalGitHubOptions = {}): Promise<L
       auth.tokenTtlMs = ms;
     },
     expireTokens: () => auth.expireAll(),
+    manifestCode: (manifest, o = {}) => {
+      const wrong = manifestProblem(JSON.stringify(manifest));
+      if (wrong) throw new Error(`local GitHub: GitHub would refuse this manifest: ${wrong}`);
+      return manifests.mint(manifest, manifestOwner(o.org ?? ""), o.ttlMs);
+    },
+    expireManifestCodes: () => manifests.expireAll(),
     issueToken: (id = defaultInstallation) => auth.issue(id).token,
 
     async createRepo(o) {

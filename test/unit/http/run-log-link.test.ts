@@ -1,5 +1,11 @@
 import { describe, expect, it } from "@jest/globals";
-import { signRunLogUrl, verifyRunLogLink } from "../../../src/http/run-log-link.js";
+import {
+  RUN_LOG_ROUTE,
+  RUN_PAGE_ROUTE,
+  signRunLogUrl,
+  signRunPageUrl,
+  verifyRunLogLink,
+} from "../../../src/http/run-log-link.js";
 
 const key = "k".repeat(32);
 const now = new Date("2026-11-25T10:00:00Z");
@@ -43,5 +49,34 @@ describe("signed run-log links", () => {
       reason: expect.stringMatching(/not signed/),
     });
     expect(verifyRunLogLink({ runId: "rabc123", exp: p.exp, sig: "zz", key, now }).ok).toBe(false);
+  });
+
+  it("the page link carries the same signature as the log link: one exp&sig opens log, page and stream", () => {
+    const opts = { publicUrl: "https://m.example/base/", runId: "rabc123", key, now, ttlSeconds: 600 };
+    const page = new URL(signRunPageUrl(opts));
+    const log = new URL(signRunLogUrl(opts));
+    expect(page.pathname).toBe("/base/maestro/runs/rabc123");
+    expect(page.search).toBe(log.search);
+    const exp = page.searchParams.get("exp");
+    const sig = page.searchParams.get("sig");
+    expect(verifyRunLogLink({ runId: "rabc123", exp, sig, key, now })).toEqual({ ok: true });
+    expect(verifyRunLogLink({ runId: "rabc124", exp, sig, key, now }).ok).toBe(false);
+    expect(
+      verifyRunLogLink({ runId: "rabc123", exp, sig, key, now: new Date(now.getTime() + 601_000) }).ok,
+    ).toBe(false);
+  });
+
+  it("routes: the log, the page and its stream never take each other's paths", () => {
+    expect(RUN_PAGE_ROUTE.exec("/maestro/runs/rabc123")?.slice(1)).toEqual(["rabc123", undefined]);
+    expect(RUN_PAGE_ROUTE.exec("/maestro/runs/rabc123/events")?.slice(1)).toEqual(["rabc123", "/events"]);
+    expect(RUN_PAGE_ROUTE.test("/maestro/runs/rabc123.jsonl")).toBe(false);
+    expect(RUN_LOG_ROUTE.test("/maestro/runs/rabc123")).toBe(false);
+    for (const bad of [
+      "/maestro/runs/",
+      "/maestro/runs/../x",
+      "/maestro/runs/a/b",
+      "/maestro/runs/a/events/x",
+    ])
+      expect(RUN_PAGE_ROUTE.test(bad)).toBe(false);
   });
 });

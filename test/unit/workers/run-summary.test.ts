@@ -128,6 +128,25 @@ describe("run summary", () => {
     expect(renderTaskTable(tasks)).toContain("| 151 | task 150 | ✅ done · ⚠️ changed no file");
   });
 
+  it("links the live run page from the running and final comments and the PR body, when there is one", () => {
+    const pageUrl = "https://m.example/maestro/runs/rabc123?exp=1&sig=ab";
+    const logUrl = "https://m.example/maestro/runs/rabc123.jsonl?exp=1&sig=ab";
+    const running = renderRunningComment({ ...base, current: 1, pageUrl, logUrl });
+    expect(running).toContain(`- Live run page: ${pageUrl}\n`);
+    expect(renderFinishedComment({ ...base, pageUrl, logUrl })).toContain(
+      `Live run page: ${pageUrl}\n\nRun log: ${logUrl}`,
+    );
+    expect(
+      renderPullRequestBody({ ...base, pageUrl, logUrl, issueNumber: 7, isPullRequest: false }),
+    ).toContain(`Live run page: ${pageUrl} Run log: ${logUrl}`);
+    for (const text of [
+      renderRunningComment({ ...base, current: 1 }),
+      renderFinishedComment(base),
+      renderPullRequestBody({ ...base, issueNumber: 7, isPullRequest: false }),
+    ])
+      expect(text).not.toContain("Live run page");
+  });
+
   it("formats money and durations", () => {
     expect(usd(0)).toBe("$0.00");
     expect(usd(0.004)).toBe("$0.0040");
