@@ -155,7 +155,8 @@ export class RedisRunLogStore implements RunLogStore {
     } finally {
       signal.removeEventListener("abort", stop);
       this.followers -= 1;
-      conn.disconnect();
+      // Once only: a second disconnect() leaves ioredis's force-close timer holding the process for 2 s.
+      if (!signal.aborted) conn.disconnect();
     }
   }
 

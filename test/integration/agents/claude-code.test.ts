@@ -109,10 +109,10 @@ describe("claude-code adapter with the real Claude Code binary", () => {
     expect(result.exitCode).toBe(0);
     expect(readFileSync(join(repo, "hello.txt"), "utf8")).toBe("hello from maestro\n");
     expect(result.summary).toBe("Created hello.txt with a greeting.");
-    // the result line's totals: the two scripted agent replies
+    // the result line's modelUsage: the two scripted agent replies plus Claude Code's side request (10 in, 3 out)
     expect(result.usage).toMatchObject({
-      inputTokens: 2600,
-      outputTokens: 110,
+      inputTokens: 2610,
+      outputTokens: 113,
       cacheReadTokens: 6400,
       cacheWriteTokens: 400,
     });
