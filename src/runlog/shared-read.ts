@@ -5,6 +5,7 @@ import fs from "node:fs/promises";
 import type { RunEvent } from "./events.js";
 import { parseRunLog, type RunLogProblem } from "./read.js";
 import type { RunLogStore } from "./store.js";
+import { withTimeout } from "../helpers/with-timeout.js";
 
 export interface WholeRunLog {
   events: RunEvent[];
@@ -78,13 +79,4 @@ export async function readWholeRunLog(opts: {
     problems: local.problems,
     source: added > 0 && local.events.length > 0 ? "both" : "store",
   };
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms);
-    timer.unref();
-  });
-  return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }

@@ -14,6 +14,7 @@ import {
   type StoreQueueLog,
 } from "./store-queue.js";
 import { truncateHead, truncateTail } from "./truncate.js";
+import { withTimeout } from "../helpers/with-timeout.js";
 
 type ToolInput = Extract<RunEventInput, { type: "agent.tool" }>;
 /** What producers hand in: a run event without v/ts/runId/seq; `agent.tool` input may be any JSON value. */
@@ -260,15 +261,6 @@ export class RunLogWriter {
     head("error");
     if (e.type === "task.finished") head("summary");
   }
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms);
-    timer.unref();
-  });
-  return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }
 
 function safeStringify(value: unknown): string {
