@@ -9,6 +9,7 @@
 //         of looking fine. Deliberately not `maestro doctor`: that also asks GitHub and the public URL, and
 //         a GitHub outage should not mark every worker unhealthy. Run doctor yourself (docs/deploy.md).
 // With no argument, the mode is read from the container's maestro process (its verb).
+/* global fetch, AbortSignal */
 import fs from "node:fs";
 
 /** argv of the container's `maestro serve|worker` process, if one runs. */

@@ -18,7 +18,8 @@ export interface ConfigKey {
 }
 
 function typeOf(s: Json): string {
-  if (Array.isArray(s.enum)) return `one of ${(s.enum as unknown[]).map((v) => `\`${String(v)}\``).join(", ")}`;
+  if (Array.isArray(s.enum))
+    return `one of ${(s.enum as unknown[]).map((v) => `\`${String(v)}\``).join(", ")}`;
   const t = s.type as string | undefined;
   const bounds: string[] = [];
   if (typeof s.exclusiveMinimum === "number") bounds.push(`> ${s.exclusiveMinimum}`);
@@ -28,7 +29,8 @@ function typeOf(s: Json): string {
   const shown = bounds.length > 0 ? ` (${bounds.join(", ")})` : "";
   if (t === "array") {
     const items = (s.items ?? {}) as Json;
-    return `list of ${typeOf(items)}s`;
+    const each = typeof items.minLength === "number" && items.minLength > 0 ? " (each non-empty)" : "";
+    return `list of ${String(items.type ?? "value")}s${each}`;
   }
   if (t === "object" && s.additionalProperties && typeof s.additionalProperties === "object")
     return "map of name → object";
@@ -55,7 +57,11 @@ export function configKeys(): ConfigKey[] {
       if (prop.properties) walk(prop, `${path}.`);
       const entry = prop.additionalProperties;
       if (entry && typeof entry === "object" && (entry as Json).properties) {
-        out.push({ path: `${path}.<model>`, type: "object", description: String((entry as Json).description) });
+        out.push({
+          path: `${path}.<model>`,
+          type: "object",
+          description: String((entry as Json).description),
+        });
         walk(entry as Json, `${path}.<model>.`);
       }
     }
@@ -64,15 +70,18 @@ export function configKeys(): ConfigKey[] {
   return out;
 }
 
+/** Table-cell text: no line breaks, `|` escaped, and `<…>` shown rather than taken for HTML. */
 function cell(text: string): string {
-  return text.replace(/\|/g, "\\|").replace(/\s*\n\s*/g, " ");
+  return text
+    .replace(/\|/g, "\\|")
+    .replace(/</g, "&lt;")
+    .replace(/\s*\n\s*/g, " ");
 }
 
 /** The Markdown between the markers (markers included). */
 export function renderConfigKeys(): string {
   const rows = configKeys().map((k) => {
-    const def =
-      k.required === true ? "required" : "default" in k ? `\`${JSON.stringify(k.default)}\`` : "—";
+    const def = k.required === true ? "required" : "default" in k ? `\`${JSON.stringify(k.default)}\`` : "—";
     return `| \`${k.path}\` | ${cell(k.type)} | ${def} | ${cell(k.description)} |`;
   });
   return [

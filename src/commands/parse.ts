@@ -13,7 +13,7 @@ import {
 } from "./types.js";
 
 const HELP = "See /maestro help.";
-const RUN_FLAGS = ["--agent", "--model", "--max-cost", "--dry-run"] as const;
+export const RUN_FLAGS = ["--agent", "--model", "--max-cost", "--dry-run"] as const;
 type RunFlag = (typeof RUN_FLAGS)[number];
 export const MODEL_RE = /^[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,127}$/;
 export const RUN_ID_RE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
