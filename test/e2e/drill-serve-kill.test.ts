@@ -47,13 +47,15 @@ describe("drill: serve killed while its status comment is unposted", () => {
       playbooks: { two: "# Two\n\n- [ ] Write `a.md`\n- [ ] Write `b.md` but hang once\n" },
     });
     const issue = world.gh.createIssue(repo, { title: "Survive serve's crash", user: "alice" });
-    // The handler's status comment POST hangs: it holds the claim when serve dies.
+    // The status comment's POST hangs: its sender holds the claim when serve dies.
     const slow = world.gh.fault({ route: COMMENTS, delayMs: 600_000, times: 1 });
     const { runId } = await world.comment(repo, issue.number, "/maestro run two");
     const agentPid = await world.waitFor("task 2's first agent", () =>
       readPid(path.join(stateDir, `${runId}-1.pid`)),
     );
-    expect(slow.fired).toBe(1);
+    // The first status-comment POST (the handler's, or the worker's when it got there first) hangs: whoever
+    // sent it holds the claim when serve dies.
+    await world.waitFor("the status comment's POST to hang", () => (slow.fired === 1 ? true : null));
     const bot = () =>
       world.gh.issueComments(repo, issue.number).filter((c) => c.user === `${world.gh.appSlug}[bot]`);
     expect(bot()).toEqual([]);

@@ -308,7 +308,8 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** A fault's delay: unref'd, so a long one (a POST that "hangs") never holds the test process open. */
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());
 
 /** How a fault shows in requests(): "error 502", "secondary-rate-limit", "delay 300ms", … */
 function faultLabel(f: Fault): string {
