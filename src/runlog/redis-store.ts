@@ -121,21 +121,27 @@ export class RedisRunLogStore implements RunLogStore {
       connectionName: FOLLOWER_CONNECTION_NAME,
     });
     conn.on("error", () => undefined);
-    const stop = () => conn.disconnect();
+    let closed = false;
+    // Once only: a second disconnect() leaves ioredis's force-close timer holding the process for 2 s.
+    const stop = () => {
+      if (closed) return;
+      closed = true;
+      conn.disconnect();
+    };
     signal.addEventListener("abort", stop, { once: true });
+    // An abort ends a blocked read at once, whatever state the connection is in (still connecting, say).
+    const aborted = new Promise<never>((_, reject) =>
+      signal.addEventListener("abort", () => reject(new Error("follow aborted")), { once: true }),
+    );
+    aborted.catch(() => undefined);
     try {
       while (!signal.aborted) {
         let reply: [string, [string, string[]][]][] | null;
         try {
-          reply = (await conn.xread(
-            "COUNT",
-            500,
-            "BLOCK",
-            this.blockMs,
-            "STREAMS",
-            key,
-            last,
-          )) as typeof reply;
+          reply = (await Promise.race([
+            conn.xread("COUNT", 500, "BLOCK", this.blockMs, "STREAMS", key, last),
+            aborted,
+          ])) as typeof reply;
         } catch {
           if (signal.aborted) return;
           await pause(this.retryMs, signal);
@@ -155,8 +161,7 @@ export class RedisRunLogStore implements RunLogStore {
     } finally {
       signal.removeEventListener("abort", stop);
       this.followers -= 1;
-      // Once only: a second disconnect() leaves ioredis's force-close timer holding the process for 2 s.
-      if (!signal.aborted) conn.disconnect();
+      stop();
     }
   }
 
