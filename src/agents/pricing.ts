@@ -76,6 +76,16 @@ export function resolvePrice(
   return undefined;
 }
 
+/** The price of `model` in the built-in table extended by the repo's `pricing`; undefined when it has none. */
+export function priceOf(model: string, extraPricing?: PricingTable): ResolvedPrice | undefined {
+  return resolvePrice(model, extraPricing ? { ...DEFAULT_PRICING, ...extraPricing } : DEFAULT_PRICING);
+}
+
+/** Agents whose CLI reports its own cost (Claude Code's total_cost_usd): no table price is needed for them. */
+export function agentReportsItsCost(agent: string): boolean {
+  return agent === "claude-code";
+}
+
 export type TokenCounts = Pick<
   Usage,
   "inputTokens" | "outputTokens" | "cacheReadTokens" | "cacheWriteTokens"
@@ -97,8 +107,7 @@ export function computeCostUsd(
   model: string | undefined,
   extraPricing?: PricingTable,
 ): CostResult {
-  const table = extraPricing ? { ...DEFAULT_PRICING, ...extraPricing } : DEFAULT_PRICING;
-  const resolved = resolvePrice(model, table);
+  const resolved = model ? priceOf(model, extraPricing) : undefined;
   if (!resolved) return { costUsd: 0, priced: false };
   const p = resolved.price;
   const cost =

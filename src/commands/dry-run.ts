@@ -1,6 +1,6 @@
 // The `/maestro run --dry-run` reply: what would run, with which agent and limits. Nothing is queued.
 import { BODY_BUDGET_BYTES, truncateText, utf8Bytes } from "../github/body-limits.js";
-import { costUnknownMessage, DEFAULT_PRICING, resolvePrice } from "../agents/pricing.js";
+import { agentReportsItsCost, costUnknownMessage, priceOf } from "../agents/pricing.js";
 import type { PricingTable } from "../agents/types.js";
 import type { Playbook } from "../playbooks/types.js";
 
@@ -124,8 +124,8 @@ function code(s: string): string {
 
 /** Claude Code prices its own sessions; for the others a named model must be in the table or `pricing`. */
 function unpricedLine(input: DryRunInput): string[] {
-  if (!input.model || input.agent === "claude-code") return [];
-  if (resolvePrice(input.model, { ...DEFAULT_PRICING, ...input.pricing })) return [];
+  if (!input.model || agentReportsItsCost(input.agent)) return [];
+  if (priceOf(input.model, input.pricing)) return [];
   return [
     `- ⚠️ ${costUnknownMessage(oneLine(input.model))}: until then the run would not start (a cost cap applies)`,
   ];

@@ -12,7 +12,7 @@ import { createWorktree, removeWorktree } from "../git/worktree.js";
 import { buildTaskPrompt } from "../playbooks/prompt.js";
 import { fenceUntrusted } from "../security/sanitize.js";
 import { createSecretFinder } from "../security/redact.js";
-import { costUnknownMessage, DEFAULT_PRICING, resolvePrice, roundUsd } from "../agents/pricing.js";
+import { costUnknownMessage, priceOf, roundUsd } from "../agents/pricing.js";
 import type { PlaybookTask } from "../playbooks/types.js";
 import type { RunStatus, TaskStatus } from "../runlog/events.js";
 import fs from "node:fs";
@@ -193,7 +193,7 @@ function unpricedBeforeStart(opts: RunPlaybookOptions): string | undefined {
   if (opts.limits.maxCostUsd === undefined) return undefined;
   const adapter = opts.adapter ?? getAgentAdapter(opts.agent);
   const model = adapter.expectedModel?.({ ...(opts.model ? { model: opts.model } : {}), baseEnv: opts.env });
-  if (!model || resolvePrice(model, { ...DEFAULT_PRICING, ...opts.pricing })) return undefined;
+  if (!model || priceOf(model, opts.pricing)) return undefined;
   return `${costUnknownMessage(model)}. A cost cap applies, so the run did not start rather than count its cost as $0.`;
 }
 

@@ -2,7 +2,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { AGENT_NAMES, type AgentName } from "../../agents/types.js";
-import { costUnknownMessage, DEFAULT_PRICING, resolvePrice } from "../../agents/pricing.js";
+import { agentReportsItsCost, costUnknownMessage, priceOf } from "../../agents/pricing.js";
 import { getAgentAdapter } from "../../agents/registry.js";
 import { parseAgentEnvList } from "../../security/child-env.js";
 import { defaultRepoConfig, type RepoConfig } from "../../config/repo-config.js";
@@ -208,12 +208,12 @@ function costLine(
   env: NodeJS.ProcessEnv,
   pricing: RepoConfig["pricing"],
 ): string {
-  if (agent === "claude-code") return "cost: reported by Claude Code itself";
+  if (agentReportsItsCost(agent)) return `cost: reported by ${agent} itself`;
   const expected = getAgentAdapter(agent).expectedModel?.({ ...(model ? { model } : {}), baseEnv: env });
   if (!expected) {
     return "cost: priced by the model the agent reports; if it has no price, the run stops (a cost cap applies)";
   }
-  const price = resolvePrice(expected, { ...DEFAULT_PRICING, ...pricing });
+  const price = priceOf(expected, pricing);
   return price
     ? `cost: ${expected} priced as ${price.key} ($${price.price.input}/$${price.price.output} per million input/output tokens)`
     : `${costUnknownMessage(expected)}; the run will not start while a cost cap applies`;
