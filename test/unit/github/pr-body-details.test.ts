@@ -83,7 +83,10 @@ describe("PR body details", () => {
       status: "done",
       sha: sha("d"),
       filesChanged: 1,
-      files: [{ path: "a`b.ts", added: 1, deleted: 0 }],
+      files: [
+        { path: "a`b.ts", added: 1, deleted: 0 },
+        { path: "@everyone\n<img src=x onerror=alert(1)>.md", added: 1, deleted: 0 },
+      ],
       summary:
         "Done.\n```\nunclosed fence swallowing the rest\n<img src=x onerror=alert(1)>\n<!-- @everyone hidden -->",
       verify: [{ command: "npm test", exitCode: 2, durationMs: 10, outputTail: "```` breaks?\n<b>bold</b>" }],
@@ -91,11 +94,14 @@ describe("PR body details", () => {
     const body = renderPullRequestBody({ ...base, tasks: [hostile], tasksDone: 1, tasksTotal: 1 });
     const details = body.slice(body.indexOf("### What each task did"), body.indexOf("Run `rdetails1`"));
     // Outside code blocks (where GitHub shows text as text), no markup of the agent's is left
-    const prose = details.replace(/^(`{3,})text\n[\s\S]*?^\1$/gm, "");
+    const prose = details.replace(/^(`{3,})text\n[\s\S]*?^\1$/gm, "").replace(/(`+)[^`\n][^\n]*?\1/g, ""); // and code spans
     expect(prose).not.toMatch(/<script|<img|<b>|<!--|onerror/i);
     expect(details).toContain("<b>bold</b>\n`````"); // inside the fence: shown as text
     expect(details).not.toMatch(/^> ```/m);
     expect(details).toContain("``a`b.ts``");
+    // a file name the agent chose: one line, inside a code span, its mention defused
+    expect(details).toContain("`@\u200beveryone <img src=x onerror=alert(1)>.md`");
+    expect(details).not.toMatch(/(^|[^\u200b])@everyone/);
     // the verify tail's fence is longer than any backtick run inside it
     expect(details).toMatch(/`{5}text\n/);
     // the marker and the footer survive after the details
