@@ -170,6 +170,9 @@ export function usageOf(parts: UsagePart[], extraPricing?: PricingTable): Usage 
   return { ...u, costUsd, priced, ...(model ? { model } : {}) };
 }
 
+/** How a model is named when the agent did not say which it used. */
+export const UNNAMED_MODEL = "(not named by the agent)";
+
 /** The sentence a user sees when tokens were used by a model without a price. */
 export function costUnknownMessage(model: string | undefined): string {
   return model

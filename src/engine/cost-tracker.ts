@@ -1,10 +1,7 @@
 // Run-wide cost and tokens: finished sessions are settled, the live session is cumulative and replaced as it grows.
-import { roundUsd } from "../agents/pricing.js";
+import { roundUsd, UNNAMED_MODEL } from "../agents/pricing.js";
 import type { Usage } from "../agents/types.js";
 import type { Tokens } from "../runlog/events.js";
-
-/** How a model is named when the agent did not say which it used. */
-export const UNNAMED_MODEL = "(not named by the agent)";
 
 const ZERO: Usage = { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 0 };
 

@@ -1,4 +1,5 @@
 // Fold a run log into a summary, and render it for `maestro logs`.
+import { UNNAMED_MODEL } from "../agents/pricing.js";
 import type { RunEvent, RunStatus, TaskStatus, Tokens } from "./events.js";
 
 export interface TaskSummary {
@@ -82,7 +83,7 @@ export function summarizeRunLog(events: RunEvent[]): RunLogSummary {
         break;
       }
       case "agent.usage":
-        if (e.priced === false) unpriced.add(e.model ?? "(not named by the agent)");
+        if (e.priced === false) unpriced.add(e.model ?? UNNAMED_MODEL);
         usage.set(e.index, {
           costUsd: e.costUsd,
           tokens: {

@@ -1,6 +1,7 @@
 // A run's progress as the status comment shows it while the run works, folded from its run-log events
 // (issue 14 §5: what GitHub shows is computed from the events by pure functions). No I/O here: the worker
 // feeds every event in and renders the state whenever `apply` says the comment should change.
+import { UNNAMED_MODEL } from "../agents/pricing.js";
 import type { RunEvent } from "../runlog/events.js";
 import type { SummaryTask } from "../github/run-summary.js";
 
@@ -72,7 +73,7 @@ function apply(s: State, e: RunEvent): boolean {
       // Usage events carry the session's running totals.
       s.liveCost = e.costUsd;
       s.liveTokens = { input: e.inputTokens, output: e.outputTokens };
-      if (e.priced === false) s.unpriced.add(e.model ?? "(not named by the agent)");
+      if (e.priced === false) s.unpriced.add(e.model ?? UNNAMED_MODEL);
       return true;
     case "task.committed": {
       const t = s.byIndex.get(e.index);
